@@ -1,0 +1,162 @@
+// The one wrapper for every call to the Drafter API: bearer token, JSON, errors, and streamed jobs.
+import { createSseParser } from "./sse.js";
+
+/** An API failure: `error` is the service's code, `requestId` the id to quote to support. */
+export class ApiError extends Error {
+  constructor({ status = 0, error = "error", message = "The request failed.", requestId = "", field, retryAfter } = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.error = error;
+    this.requestId = requestId;
+    this.field = field;
+    this.retryAfter = retryAfter;
+  }
+}
+
+// Who supplies tokens is the host's business (dev issuer in the preview, NAA/SSO in Office).
+let tokenProvider = null;
+
+/** @param {{getToken(): Promise<string>, invalidate(): void} | null} provider */
+export function setTokenProvider(provider) {
+  tokenProvider = provider;
+}
+
+const TERMINAL_EVENTS = new Set(["result", "error"]);
+
+/**
+ * Call the API with JSON. A body makes it a POST unless `method` says otherwise.
+ * Resolves with the parsed JSON; throws ApiError (or the AbortError of `signal`).
+ */
+export async function apiFetch(path, { body, signal, method, auth = true, headers = {} } = {}) {
+  const response = await send(path, { body, signal, method, auth, headers: { Accept: "application/json", ...headers } });
+  if (response.status === 204) return null;
+  try {
+    return await response.json();
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    throw new ApiError({
+      status: response.status, error: "bad_response", requestId: response.headers.get("X-Request-Id") || "",
+      message: "The service sent an answer that is not JSON.",
+    });
+  }
+}
+
+/**
+ * Run a job as a stream of server-sent events. `onEvent(name, data)` is called for every event
+ * (progress, delta, result, error) as it arrives. Resolves with the `result` data; rejects with an
+ * ApiError when the service sends `error` or the stream ends without a result, and with an AbortError
+ * when `signal` aborts (which cancels the request; the service then stops the model).
+ */
+export async function streamJob(path, body, { onEvent = () => {}, signal } = {}) {
+  const response = await send(path, {
+    body: { ...body, stream: true }, signal, auth: true, headers: { Accept: "text/event-stream" },
+  });
+  const requestId = response.headers.get("X-Request-Id") || "";
+  const type = (response.headers.get("Content-Type") || "").toLowerCase();
+  if (!type.startsWith("text/event-stream")) {
+    // A service or proxy that answered in JSON anyway: its body is the whole result.
+    const result = await response.json();
+    onEvent("result", result);
+    return result;
+  }
+
+  let outcome = null; // {name, data} of the terminal event
+  const parser = createSseParser(({ type: name, data }) => {
+    if (outcome) return;
+    let parsed;
+    try {
+      parsed = data === "" ? {} : JSON.parse(data);
+    } catch {
+      outcome = { name: "error", data: { error: "bad_response", message: "The service sent an unreadable event.", request_id: requestId } };
+      return;
+    }
+    onEvent(name, parsed);
+    if (TERMINAL_EVENTS.has(name)) outcome = { name, data: parsed };
+  });
+
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder("utf-8");
+  let finished = false;
+  try {
+    while (!outcome) {
+      const { value, done } = await reader.read();
+      if (done) {
+        finished = true;
+        parser.feed(decoder.decode());
+        parser.end();
+        break;
+      }
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    // Stop reading once the job is decided (or on abort / failure) so the connection is released.
+    if (!finished) reader.cancel().catch(() => {});
+  }
+
+  if (!outcome) {
+    throw new ApiError({
+      status: response.status, error: "stream_cut", requestId,
+      message: "The connection ended before the result arrived. Please try again.",
+    });
+  }
+  if (outcome.name === "error") throw errorFromBody(outcome.data, response.status, requestId);
+  return outcome.data;
+}
+
+async function send(path, { body, signal, method, auth, headers }) {
+  let retried = false;
+  for (;;) {
+    const init = { method: method || (body === undefined ? "GET" : "POST"), headers: { ...headers }, signal, credentials: "same-origin", cache: "no-store" };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    if (auth && tokenProvider) init.headers.Authorization = `Bearer ${await tokenProvider.getToken()}`;
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      throw new ApiError({ error: "network_error", message: "Could not reach the Drafter service. Check the connection and try again." });
+    }
+    if (response.ok) return response;
+    // A token the service no longer accepts (expired early, signing key changed) is replaced once.
+    if (response.status === 401 && auth && tokenProvider && !retried) {
+      retried = true;
+      tokenProvider.invalidate();
+      await response.body?.cancel().catch(() => {});
+      continue;
+    }
+    throw await errorFromResponse(response);
+  }
+}
+
+async function errorFromResponse(response) {
+  const requestId = response.headers.get("X-Request-Id") || "";
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const error = errorFromBody(body || {}, response.status, requestId);
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  if (Number.isFinite(retryAfter) && retryAfter > 0) error.retryAfter = retryAfter;
+  return error;
+}
+
+function errorFromBody(body, status, requestId) {
+  const known = body && typeof body.error === "string";
+  return new ApiError({
+    status,
+    error: known ? body.error : "http_error",
+    message: known && typeof body.message === "string" && body.message ? body.message : `The service answered with status ${status}.`,
+    requestId: (known && body.request_id) || requestId,
+    field: known ? body.field : undefined,
+  });
+}
+
+function isAbort(err) {
+  return err && err.name === "AbortError";
+}

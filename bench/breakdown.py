@@ -1,0 +1,80 @@
+"""Where a rewrite request's time goes inside the service: each stage timed in-process, no profiler.
+
+Stages, each repeated and reported as the median in ms: token validation; Flask dispatch of a trivial
+route (/healthz through the WSGI test client: routing, request and response objects); request validation
+and prompt building (JobContext + JOBS["rewrite"] up to the first model call: presets, tiktoken counts);
+the upstream call (model.stream and reading the whole SSE answer, against the fake upstream process);
+post-checks (run_checks on the paragraph and its rewrite); and the whole request through the test client.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+from bench.gateway import PARAGRAPH, REWRITE_BODY
+from bench.services import FakeUpstreamProcess
+
+
+def _median_ms(fn, repeat: int) -> float:
+    fn()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def run(workdir: Path, *, repeat: int = 300) -> dict:
+    from server.app import create_app
+    from server.assist.calls import CallResult, stream_call
+    from server.assist.checks import run_checks
+    from server.assist.jobs import JOBS, JobContext
+
+    with FakeUpstreamProcess(workdir) as fake:
+        app = create_app({"AUTH_MODE": "dev", "INSTANCE_PATH": str(workdir / "breakdown-instance"),
+                          "MODEL_PROVIDER": "openai", "MODEL_BASE_URL": fake.url, "MODEL_NAME": "fake",
+                          "PUBLIC_URL": "https://localhost:3000", "LOG_LEVEL": "warning"})
+        client = app.test_client()
+        token = client.post("/dev/token", json={"name": "Bench", "email": "bench@example.org"}).get_json()[
+            "access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        auth = app.extensions["drafter.auth"]
+        model = app.extensions["drafter.model"].model
+        with app.app_context():
+            ctx = JobContext(model=model, presets=app.extensions["drafter.presets"],
+                             tokens=app.extensions["drafter.tokens"])
+        captured: dict = {}
+
+        def prepare():
+            events = JOBS["rewrite"](dict(REWRITE_BODY), ctx)  # validated and built; not started yet
+            captured.update(events.gi_frame.f_locals)  # the arguments of the job's event generator
+            events.close()
+
+        prepare()
+        messages, max_tokens = captured["messages"], captured["max_tokens"]
+        sink = CallResult()
+
+        def upstream():
+            for _ in stream_call(model, messages, max_tokens=max_tokens, stopped=lambda: False, sink=sink,
+                                 temperature=0.3):
+                pass
+
+        upstream()
+        answer = sink.text
+        stages = {
+            "token validation": _median_ms(lambda: auth.authenticate(headers["Authorization"]), repeat),
+            "Flask dispatch (GET /healthz, test client)": _median_ms(lambda: client.get("/healthz"), repeat),
+            "validation + prompt building (tiktoken)": _median_ms(prepare, repeat),
+            "upstream call: stream + SSE decode": _median_ms(upstream, repeat),
+            "post-checks (facts, readability)": _median_ms(lambda: run_checks(PARAGRAPH, answer), repeat),
+            "whole request (test client, JSON)": _median_ms(
+                lambda: client.post("/api/v1/rewrite", json=REWRITE_BODY, headers=headers), repeat),
+        }
+        fake.command("reset")
+        for _ in range(20):
+            upstream()
+        seen = fake.command("stats")
+    return {"repeat": repeat, "stages_ms": stages, "answer_chars": len(answer),
+            "model_client_calls": 20, "model_client_connections": seen["connections"]}

@@ -1,0 +1,92 @@
+"""The fake model upstream in its own process: `python -m bench.fake_upstream_server [--latency S]`.
+
+Runs tests/fakes/upstream.py's FakeUpstream (a real HTTP server) apart from the load generator, so the
+client's GIL does not slow it down. Protocol on stdin/stdout, one line each way:
+first it prints `URL <base url>`; then it answers the commands
+    stats  -> JSON {"stages": {stage: {"count", "times": [arrival, relative to the first request]}},
+                    "connections": TCP connections accepted, "requests": chat requests,
+                    "first_at", "last_at": time.monotonic() of the first and last request (system-wide clock)}
+    last   -> JSON of the last chat request: {"json": body, "headers": {...}}
+    reset  -> "ok" (forgets the requests seen so far)
+and stops at end of input (the parent closing the pipe, or exiting).
+
+Its sockets get TCP_NODELAY, as real HTTP servers set (gunicorn, uvicorn, nginx): FakeUpstream writes a
+response in many small pieces, and without it Nagle's algorithm holds each piece until the client's delayed
+ACK (about 40 ms on Linux), which would swamp the figures being measured.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+
+from bench.responders import respond, stage
+from tests.fakes import upstream
+from tests.fakes.upstream import FakeUpstream
+
+
+class _NoDelayHandler(upstream._Handler):
+    connections = 0  # TCP connections accepted: shows whether clients reuse them (keep-alive)
+
+    def setup(self) -> None:
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
+        with self.server.fake._lock:
+            _NoDelayHandler.connections += 1
+
+
+def _stats(fake: FakeUpstream) -> dict:
+    with fake._lock:
+        seen = [r for r in fake.requests if r["method"] == "POST"]
+    start = seen[0]["time"] if seen else 0.0
+    stages: dict[str, dict] = {}
+    for r in seen:
+        entry = stages.setdefault(stage(r["json"] or {}), {"count": 0, "times": []})
+        entry["count"] += 1
+        entry["times"].append(round(r["time"] - start, 4))
+    return {"stages": stages, "disconnects": fake.disconnects, "connections": _NoDelayHandler.connections,
+            "requests": len(seen), "first_at": start,
+            "last_at": seen[-1]["time"] if seen else 0.0}
+
+
+def _last(fake: FakeUpstream) -> dict:
+    with fake._lock:
+        chats = [r for r in fake.requests if r["method"] == "POST"]
+    if not chats:
+        return {}
+    last = chats[-1]
+    return {"json": last["json"], "headers": dict(last["headers"])}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before answering a chat request")
+    args = parser.parse_args(argv)
+    upstream._Handler = _NoDelayHandler  # this process only: FakeUpstream.start() builds its server with it
+    fake = FakeUpstream(model="fake")
+    fake.latency = args.latency
+    fake.responder = respond
+    fake.start()
+    try:
+        print(f"URL {fake.url}", flush=True)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "stats":
+                answer = json.dumps(_stats(fake))
+            elif command == "last":
+                answer = json.dumps(_last(fake), ensure_ascii=False)
+            elif command == "reset":
+                with fake._lock:
+                    fake.requests.clear()
+                    _NoDelayHandler.connections = 0
+                answer = "ok"
+            else:
+                answer = json.dumps({"error": f"unknown command {command!r}"})
+            print(answer, flush=True)
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Benchmarks 1 and 2: what the service adds over calling the same fake upstream directly.
+
+Service call: POST /api/v1/rewrite through gunicorn with a dev bearer token (validated on every call).
+Direct call: the very request the service sends upstream (captured from the fake: same body bytes, same
+headers that matter), sent with the same client (requests.Session, keep-alive), read the same way.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import requests
+
+from bench import loadgen, stats
+from bench.loadgen import Call
+from bench.services import FakeUpstreamProcess, Service
+
+log = logging.getLogger(__name__)
+
+# A realistic paragraph to rewrite (about 110 words, with figures, dates and names the post-checks look for).
+PARAGRAPH = (
+    "Following the review completed on 14 March 2025, the Department of Transport must not proceed with the "
+    "second phase of the Riverside corridor until the environmental assessment is signed off by the regional "
+    "office. The revised budget of $4.2 million covers design, consultation and early works, an increase of "
+    "12% over the estimate presented to the steering committee in November. Ms. Okafor asked that the "
+    "consultation with residents of Elm Street and the Northgate business association be extended by six "
+    "weeks, because several groups said they had not received the notice in time. The committee agreed, and "
+    "the next progress report is due to the Deputy Minister by 30 June 2025."
+)
+REWRITE_BODY = {"text": PARAGRAPH, "tone": "formal"}
+
+
+def _calls(service: Service, fake: FakeUpstreamProcess, token: str, *, stream: bool) -> tuple[Call, Call, dict]:
+    """The service call, and the direct call built from what the service actually sent upstream."""
+    body = dict(REWRITE_BODY, stream=True) if stream else REWRITE_BODY
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    service_call = Call(f"{service.url}/api/v1/rewrite", json.dumps(body).encode(), headers,
+                                until="first" if stream else "full", first_text="service")
+    fake.command("reset")
+    loadgen.timed(requests.Session(), service_call)
+    sent = fake.command("last")
+    upstream_body = json.dumps(sent["json"], ensure_ascii=False).encode("utf-8")  # as the model client encodes
+    announced = int(sent["headers"].get("Content-Length", "0"))
+    if announced != len(upstream_body):
+        raise RuntimeError(f"re-encoded upstream body is {len(upstream_body)} bytes, the service sent {announced}")
+    direct_headers = {k: sent["headers"][k] for k in ("Content-Type", "Accept") if k in sent["headers"]}
+    direct_call = Call(f"{fake.url}/chat/completions", upstream_body, direct_headers,
+                               until="first" if stream else "full", first_text="upstream")
+    info = {"service_request_bytes": len(service_call.body), "upstream_request_bytes": len(upstream_body),
+            "upstream_stream": bool(sent["json"].get("stream"))}
+    return service_call, direct_call, info
+
+
+
+def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, per_client: int,
+        stream_count: int, workers: int, threads: int, app: str = "server.wsgi:app") -> dict:
+    with FakeUpstreamProcess(workdir) as fake, \
+            Service(workdir, fake.url, workers=workers, threads=threads, app=app) as svc:
+        token = svc.token()
+        service_call, direct_call, info = _calls(svc, fake, token, stream=False)
+        # both gunicorn workers and every client connection warm before anything is timed
+        loadgen.concurrent(service_call, clients=clients, processes=processes, per_client=2)
+        log.info("gateway: sequential, %d pairs", sequential)
+        seq_service, seq_direct = loadgen.sequential_pairs(service_call, direct_call, sequential, warmup)
+        log.info("gateway: %d concurrent clients, direct", clients)
+        conc_direct = loadgen.concurrent(direct_call, clients=clients, processes=processes, per_client=per_client)
+        log.info("gateway: %d concurrent clients, service", clients)
+        conc_service = loadgen.concurrent(service_call, clients=clients, processes=processes,
+                                          per_client=per_client)
+
+        keepalive = {"service": _connections(fake, service_call), "direct": _connections(fake, direct_call)}
+        stream_service, stream_direct, stream_info = _calls(svc, fake, token, stream=True)
+        log.info("streaming: %d pairs", stream_count)
+        first_service, first_direct = loadgen.sequential_pairs(stream_service, stream_direct, stream_count, warmup)
+        fake.command("reset")
+    return {
+        "settings": {"workers": workers, "threads": threads, "argv": " ".join(svc.argv[1:]),
+                     "env": svc.env_settings, "sequential": sequential, "warmup": warmup, "clients": clients,
+                     "processes": processes, "per_client": per_client, "stream_count": stream_count,
+                     "request": info, "stream_request": stream_info},
+        "upstream_connections": keepalive,
+        "sequential": {**stats.added(seq_service, seq_direct), "paired": stats.paired(seq_service, seq_direct)},
+        "concurrent": {**stats.added(conc_service["latencies"], conc_direct["latencies"]),
+                       "service_run": _run_facts(conc_service), "direct_run": _run_facts(conc_direct)},
+        "streaming": {**stats.added(first_service, first_direct),
+                      "paired": stats.paired(first_service, first_direct)},
+    }
+
+
+def _connections(fake: FakeUpstreamProcess, call: Call, count: int = 100) -> dict:
+    """TCP connections the fake accepted for `count` sequential calls: 1 when keep-alive works."""
+    session = requests.Session()
+    loadgen.timed(session, call)
+    fake.command("reset")
+    for _ in range(count):
+        loadgen.timed(session, call)
+    seen = fake.command("stats")
+    session.close()
+    return {"calls": count, "upstream_requests": seen["requests"], "upstream_connections": seen["connections"]}
+
+
+def _run_facts(result: dict) -> dict:
+    return {"requests": len(result["latencies"]), "errors": len(result["errors"]),
+            "first_errors": result["errors"][:3], "wall_s": result["wall"],
+            "throughput_rps": result["throughput"], "client_cpu_s": result["client_cpu"]}

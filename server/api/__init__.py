@@ -1,0 +1,33 @@
+"""Thin blueprints; each module has one `bp`. Request ids are assigned here for every request."""
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import g, request
+
+from server.api import addin, assist, dev, health, meta
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _assign_request_id() -> None:
+    # A load balancer's id is kept when it is sane, so logs can be joined across hops.
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _echo_request_id(response):
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    return response
+
+
+def register_blueprints(app) -> None:
+    app.before_request(_assign_request_id)
+    app.after_request(_echo_request_id)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(addin.bp)
+    app.register_blueprint(meta.bp)
+    app.register_blueprint(assist.bp)
+    if app.config["AUTH_MODE"] == "dev":
+        app.register_blueprint(dev.bp)

@@ -1,0 +1,95 @@
+"""POST /api/v1/rewrite, /summarize, /draft, /review: JSON in, JSON or server-sent events out."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from server.api.common import authenticate, json_body
+from server.api.sse import event_stream, sse_response
+from server.assist.jobs import JOBS, JobContext
+from server.errors import UpstreamError
+
+log = logging.getLogger(__name__)
+bp = Blueprint("assist", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+
+# No guard runs yet (the governance issue adds it); the field says so rather than implying a check.
+GUARD_NOT_CONFIGURED = {"enabled": False, "findings": [], "actions": []}
+
+
+def _context() -> JobContext:
+    config = current_app.config
+    model = current_app.extensions["drafter.model"].model
+    return JobContext(
+        model=model,
+        presets=current_app.extensions["drafter.presets"],
+        tokens=current_app.extensions["drafter.tokens"],
+        max_output_tokens=config["MODEL_MAX_OUTPUT_TOKENS"],
+        chunk_tokens=config["SUMMARY_CHUNK_TOKENS"] or None,
+        concurrency=config["SUMMARY_CONCURRENCY"],
+    )
+
+
+def _wants_stream(body: dict) -> bool:
+    return body.get("stream") is True or "text/event-stream" in request.headers.get("Accept", "")
+
+
+def _run(job: str):
+    body = json_body()
+    request_id = g.request_id
+    events = JOBS[job](body, _context())  # validates the body before any model call
+
+    def finish(result: dict) -> dict:
+        out = {"request_id": request_id, **result}
+        if job == "rewrite":
+            out.setdefault("guard", GUARD_NOT_CONFIGURED)
+        return out
+
+    if _wants_stream(body):
+        # The first event is awaited before answering, so a failure before any output (429, 502, bad
+        # document) still gets its proper HTTP status instead of a 200 stream holding an error.
+        try:
+            first = next(events)
+        except StopIteration:
+            first = None
+        except BaseException:
+            _close(events)
+            raise
+        return sse_response(event_stream(first, events, request_id=request_id, finish=finish))
+    result = None
+    try:
+        for name, data in events:
+            if name == "result":
+                result = data
+    finally:
+        _close(events)
+    if result is None:
+        raise UpstreamError("The job ended without a result.")
+    return jsonify(finish(result))
+
+
+def _close(events) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()
+
+
+@bp.post("/rewrite")
+def rewrite():
+    return _run("rewrite")
+
+
+@bp.post("/summarize")
+def summarize():
+    return _run("summarize")
+
+
+@bp.post("/draft")
+def draft():
+    return _run("draft")
+
+
+@bp.post("/review")
+def review():
+    return _run("review")

@@ -1,0 +1,28 @@
+"""GET /api/v1/presets, /api/v1/me and /api/v1/openapi.json."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify
+
+from server.api.common import authenticate
+from server.api.openapi import build_openapi
+
+bp = Blueprint("meta", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+
+
+@bp.get("/presets")
+def presets():
+    return jsonify({"presets": current_app.extensions["drafter.presets"].public_list()})
+
+
+@bp.get("/me")
+def me():
+    principal = g.principal
+    return jsonify({"tenant_id": principal.tenant_id, "object_id": principal.object_id, "name": principal.name,
+                    "username": principal.username, "roles": list(principal.roles)})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(build_openapi(current_app.config["PUBLIC_URL"],
+                                 dev_mode=current_app.config["AUTH_MODE"] == "dev"))

@@ -1,0 +1,119 @@
+"""GET /api/v1/openapi.json: the OpenAPI 3.1 description, built from the same schemas the code validates."""
+from __future__ import annotations
+
+from server import __version__
+from server.assist.schemas import REQUESTS, RESULTS
+
+ERROR = {
+    "type": "object", "required": ["error", "message", "request_id"],
+    "properties": {
+        "error": {"type": "string", "description": "machine-readable code, e.g. invalid_request, upstream_error"},
+        "message": {"type": "string", "description": "a plain sentence for the user"},
+        "request_id": {"type": "string"},
+        "field": {"type": "string", "description": "the request field at fault, when there is one"},
+    },
+}
+PRESET = {"type": "object", "required": ["id", "label", "kind"], "properties": {
+    "id": {"type": "string"}, "kind": {"type": "string"}, "description": {"type": "string"},
+    "label": {"type": "object", "additionalProperties": {"type": "string"}},
+}}
+ME = {"type": "object", "required": ["tenant_id", "object_id", "roles"], "properties": {
+    "tenant_id": {"type": "string"}, "object_id": {"type": "string"}, "name": {"type": "string"},
+    "username": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
+}}
+JOB_SUMMARIES = {
+    "rewrite": "Rewrite text in a tone, length or language, or by a preset",
+    "summarize": "Summarize text or a document, with citations to its paragraphs",
+    "draft": "Draft new text (email, reply, memo, letter, briefing) from an instruction",
+    "review": "Coach on tone, clarity and completeness without rewriting",
+}
+ERROR_STATUSES = {
+    "400": "invalid_request: malformed JSON, a wrong or missing field, an unknown preset",
+    "401": "unauthorized: no or invalid access token",
+    "403": "forbidden or blocked_by_policy",
+    "413": "too_large: body or text over the limit",
+    "415": "unsupported_type: a document type that cannot be read",
+    "422": "unreadable_document: a damaged or password-protected document",
+    "429": "rate_limited: retry after the Retry-After header's seconds",
+    "502": "upstream_error: the model endpoint failed",
+    "504": "upstream_timeout: the model endpoint did not answer in time",
+}
+SSE_DESCRIPTION = (
+    "With `\"stream\": true` or `Accept: text/event-stream`: events `progress` {stage, done, total}, "
+    "`delta` {text}, then exactly one of `result` (the JSON result) or `error` (the error object)."
+)
+
+
+def _error_responses(codes) -> dict:
+    return {code: {"description": ERROR_STATUSES[code], "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}} for code in codes}
+
+
+def _json(schema_ref: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
+
+
+def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
+    schemas = {"Error": ERROR, "Preset": PRESET, "Me": ME}
+    paths: dict = {}
+    for job, request_schema in REQUESTS.items():
+        name = job.capitalize()
+        schemas[f"{name}Request"] = request_schema
+        schemas[f"{name}Result"] = RESULTS[job]
+        ok = _json(f"#/components/schemas/{name}Result", "The result")
+        ok["content"]["text/event-stream"] = {"schema": {"type": "string", "description": SSE_DESCRIPTION}}
+        paths[f"/api/v1/{job}"] = {"post": {
+            "operationId": job, "summary": JOB_SUMMARIES[job], "tags": ["jobs"],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{name}Request"}}}},
+            "responses": {"200": ok, **_error_responses(["400", "401", "403", "413", "415", "422", "429",
+                                                         "502", "504"])},
+        }}
+    paths["/api/v1/presets"] = {"get": {
+        "operationId": "presets", "summary": "The prompt presets (built-in and the admin's)", "tags": ["meta"],
+        "responses": {"200": {"description": "Presets", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["presets"],
+            "properties": {"presets": {"type": "array", "items": {"$ref": "#/components/schemas/Preset"}}}}}}},
+            **_error_responses(["401"])}}}
+    paths["/api/v1/me"] = {"get": {
+        "operationId": "me", "summary": "The caller and their roles", "tags": ["meta"],
+        "responses": {"200": _json("#/components/schemas/Me", "The caller"), **_error_responses(["401"])}}}
+    paths["/api/v1/openapi.json"] = {"get": {
+        "operationId": "openapi", "summary": "This description", "tags": ["meta"],
+        "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
+            "schema": {"type": "object"}}}}, **_error_responses(["401"])}}}
+    health = {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}
+    paths["/healthz"] = {"get": {"operationId": "healthz", "summary": "Liveness", "tags": ["health"],
+                                 "security": [], "responses": {"200": {"description": "Alive", "content": {
+                                     "application/json": {"schema": health}}}}}}
+    paths["/readyz"] = {"get": {"operationId": "readyz", "summary": "Readiness: the model answers", "tags": ["health"],
+                                "security": [], "responses": {
+                                    "200": {"description": "Ready", "content": {"application/json": {"schema": health}}},
+                                    "503": {"description": "Not ready", "content": {"application/json": {
+                                        "schema": health}}}}}}
+    if dev_mode:
+        paths["/dev/token"] = {"post": {
+            "operationId": "devToken", "summary": "Dev mode only: issue an access token", "tags": ["dev"],
+            "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["name", "email"], "additionalProperties": False, "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "email": {"type": "string", "format": "email"},
+                    "roles": {"type": "array", "maxItems": 20, "items": {"type": "string"}}}}}}},
+            "responses": {"200": {"description": "A token", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["access_token"], "properties": {
+                    "access_token": {"type": "string"}, "token_type": {"type": "string"},
+                    "expires_in": {"type": "integer"}}}}}}, **_error_responses(["400"])}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Drafter API", "version": __version__,
+                 "description": "Rewrite, summarize, draft and review text for Word and Outlook, "
+                                "with the organisation's enterprise language model."},
+        "servers": [{"url": public_url}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "A Microsoft Entra ID v2 access token for this app (scope access_as_user); "
+                           "in dev mode, one from POST /dev/token."}}},
+    }

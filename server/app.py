@@ -1,0 +1,51 @@
+"""The application factory. Nothing is built at import time; server/wsgi.py calls create_app()."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from server import config as config_module
+from server.api import register_blueprints
+from server.api.errors import register_error_handlers
+from server.assist.presets import Presets
+from server.auth.service import Auth
+from server.http import make_session
+from server.llm.service import ModelGateway
+from server.llm.tokens import TokenCounter
+from server.logging_setup import configure_logging
+from server.policy import load_policy
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from DRAFTER_* variables; `config` overrides them (tests). Raises ConfigError."""
+    settings = config_module.load(overrides=config)
+    instance = settings["INSTANCE_PATH"] or os.path.join(Path(__file__).resolve().parents[1], "instance")
+    app = Flask(__name__, instance_path=os.path.abspath(instance), static_folder=None)
+    app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
+    app.json.sort_keys = False
+    os.makedirs(app.instance_path, exist_ok=True)
+    configure_logging(settings["LOG_LEVEL"])
+
+    try:
+        policy = load_policy(settings["POLICY_FILE"])
+        presets = Presets.load(policy.get("presets"))
+    except ValueError as exc:
+        raise config_module.ConfigError(str(exc) if str(exc).startswith("DRAFTER_")
+                                        else f"DRAFTER_POLICY_FILE: {exc}") from None
+    app.extensions["drafter.policy"] = policy
+    app.extensions["drafter.presets"] = presets
+    app.extensions["drafter.http"] = make_session()
+    app.extensions["drafter.tokens"] = TokenCounter(Path(app.instance_path) / "tiktoken")
+    Auth().init_app(app)
+    ModelGateway().init_app(app)
+
+    register_error_handlers(app)
+    register_blueprints(app)
+    log.info("Drafter ready: auth=%s model=%s", settings["AUTH_MODE"], settings["MODEL_PROVIDER"])
+    return app

@@ -1,0 +1,76 @@
+"""One model call: streamed piece by piece, stoppable, always closed; plus fitting a prompt to the window."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from server.errors import Cancelled, TooLarge
+from server.llm.base import Usage
+
+
+@dataclass
+class CallResult:
+    parts: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+    model: str = ""
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def stream_call(model, messages: list[dict], *, max_tokens: int, stopped: Callable[[], bool],
+                sink: CallResult, temperature: float | None = None) -> Iterator[str]:
+    """Yield the answer's pieces as they arrive; fill `sink` (usage, finish_reason, model) at the end.
+
+    The stream is closed in `finally`: when the consumer closes this generator (client gone) or `stopped()`
+    turns true between pieces, the upstream request ends with it.
+    """
+    if not getattr(model, "supports_streaming", True):
+        if stopped():
+            raise Cancelled("the request was cancelled")
+        completion = model.complete(messages, max_tokens=max_tokens, temperature=temperature)
+        sink.parts.append(completion.text)
+        sink.usage, sink.finish_reason, sink.model = completion.usage, completion.finish_reason, completion.model
+        yield completion.text
+        return
+    stream = model.stream(messages, max_tokens=max_tokens, temperature=temperature)
+    try:
+        for piece in stream:
+            if stopped():
+                raise Cancelled("the request was cancelled")
+            sink.parts.append(piece)
+            yield piece
+    finally:
+        stream.close()
+    sink.usage, sink.finish_reason, sink.model = stream.usage, stream.finish_reason, stream.model or model.name
+
+
+def collect_call(model, messages: list[dict], *, max_tokens: int, stopped: Callable[[], bool],
+                 temperature: float | None = None) -> CallResult:
+    """The whole answer of one call (map and reduce workers), stopped between pieces once `stopped()`."""
+    sink = CallResult()
+    for _ in stream_call(model, messages, max_tokens=max_tokens, stopped=stopped, sink=sink,
+                         temperature=temperature):
+        pass
+    return sink
+
+
+def fit_history(build: Callable[[list[dict]], list[dict]], history: list[dict], tokens, model,
+                need: int, field: str) -> tuple[list[dict], int]:
+    """Messages from build(history) that leave `need` output tokens, dropping the oldest history turns first.
+
+    Returns (messages, output room); raises TooLarge naming `field` when even no history does not fit.
+    """
+    turns = list(history)
+    while True:
+        messages = build(turns)
+        room = model.context_window - tokens.count_messages(messages)
+        if room >= need:
+            return messages, room
+        if not turns:
+            raise TooLarge(f"{field} is too long for the model: the prompt needs about "
+                           f"{tokens.count_messages(messages) + need:,} tokens and the model takes "
+                           f"{model.context_window:,}", field=field)
+        turns = turns[2:] if len(turns) > 1 else []  # drop one exchange (user + assistant) at a time

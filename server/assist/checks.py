@@ -1,0 +1,61 @@
+"""Post-checks on every result: facts kept (and figures added) and readability before and after."""
+from __future__ import annotations
+
+from server.assist.facts import missing_numeric
+from server.assist.readability import FORMULAS, detect_language, grade_level
+from server.assist.wordfacts import missing_names, missing_negations
+
+
+def primary_language(tag: str | None) -> str | None:
+    return tag.split("-")[0].lower() if tag else None
+
+
+def _facts(source: str, output: str, reference: str, *, word_level: bool, language: str,
+           want_missing: bool, negations: bool) -> dict:
+    facts: dict = {}
+    if want_missing:
+        missing = missing_numeric(source, output)
+        if word_level:
+            missing += missing_names(source, output)
+            if negations:
+                missing += missing_negations(source, output, language)
+        facts["missing"] = [f.to_dict() for f in missing]
+    # figures in the result that the source never gave: the model invented them
+    facts["added"] = [f.to_dict() for f in missing_numeric(output, reference)]
+    return facts
+
+
+def _readability(source: str | None, output: str, source_lang: str, out_lang: str) -> dict:
+    result = {"language": out_lang, "formula": FORMULAS.get(out_lang),
+              "before": grade_level(source, source_lang) if source else None,
+              "after": grade_level(output, out_lang)}
+    if source and source_lang != out_lang:
+        result.update(source_language=source_lang, source_formula=FORMULAS.get(source_lang))
+    return result
+
+
+def run_checks(source: str | None, output: str, *, language: str | None = None, translation: bool = False,
+               summary: bool = False, finish_reason: str | None = None, reference: str | None = None,
+               readability_before: bool = True, negations: bool = True) -> dict:
+    """Checks of `output` against `source`.
+
+    language: the request's `language` (the language of the output), else detected. translation: the output
+    is meant to be in another language, so names and negations (words) are not compared, only figures.
+    summary: summaries leave facts out by design, so `missing` is not computed, only `added`.
+    reference: all the material the output may draw figures from (default: source), for `added`.
+    readability_before: False when the source is not a version of the output (a draft's instruction).
+    negations: False when the source's negations may be about the writing ("don't be too formal").
+    """
+    source = source or ""
+    source_lang = detect_language(source) or primary_language(language) or "en"
+    out_lang = primary_language(language) or detect_language(output) or source_lang
+    translation = translation or out_lang != source_lang
+    checks = {
+        "facts": _facts(source, output, reference if reference is not None else source,
+                        word_level=not translation, language=source_lang, want_missing=not summary,
+                        negations=negations),
+        "readability": _readability(source if readability_before else None, output, source_lang, out_lang),
+    }
+    if finish_reason == "length":
+        checks["truncated"] = True
+    return checks

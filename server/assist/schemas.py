@@ -1,0 +1,201 @@
+"""JSON Schemas (draft 2020-12, OpenAPI 3.1 compatible) for the four jobs' request and result bodies.
+
+REQUESTS are what validate() checks, so they are exactly what the jobs accept; the lead publishes REQUESTS and
+RESULTS in /api/v1/openapi.json. Results include `request_id` and `guard`, which the API layer adds.
+"""
+from __future__ import annotations
+
+import copy
+
+from server.assist.validator import validate  # noqa: F401  (re-exported: schemas.validate(schema, body))
+
+MAX_TEXT_CHARS = 400_000
+MAX_INSTRUCTION_CHARS = 20_000
+MAX_HISTORY_TURNS = 20
+MAX_HISTORY_TURN_CHARS = 100_000
+MAX_ATTACHMENTS = 10
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_BASE64_CHARS = (MAX_FILE_BYTES + 2) // 3 * 4  # base64 of the largest file accepted
+
+TONES = ["formal", "neutral", "friendly", "concise", "plain"]
+LENGTHS = ["shorter", "same", "longer"]
+SUMMARY_FORMATS = ["bullets", "paragraph", "tldr"]
+DRAFT_KINDS = ["email", "reply", "memo", "letter", "briefing", "freeform"]
+DRAFT_FORMATS = ["text", "html", "docx"]
+REVIEW_ASPECTS = ["tone", "clarity", "completeness"]
+
+_NOT_BLANK = "must not be empty or only whitespace"
+
+
+def _text(max_chars: int, description: str, *, required_content: bool = True) -> dict:
+    schema = {"type": "string", "maxLength": max_chars, "description": description}
+    if required_content:
+        schema.update(minLength=1, pattern=r"\S", **{"x-pattern-message": _NOT_BLANK})
+    return schema
+
+
+_FILE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["filename", "content_base64"],
+    "properties": {
+        "filename": {"type": "string", "minLength": 1, "maxLength": 255,
+                     "description": "the file's name; its extension says how to read it"},
+        "content_base64": {"type": "string", "minLength": 1, "maxLength": MAX_BASE64_CHARS,
+                           "description": "the file's bytes, base64-encoded (standard alphabet)"},
+    },
+}
+_HISTORY = {
+    "type": "array",
+    "maxItems": MAX_HISTORY_TURNS,
+    "description": "earlier turns about this same material, oldest first: user turns are earlier instructions, "
+                   "assistant turns earlier results; lets the pane refine ('shorter') while the service keeps "
+                   "no state",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["role", "content"],
+        "properties": {
+            "role": {"type": "string", "enum": ["user", "assistant"]},
+            "content": {"type": "string", "maxLength": MAX_HISTORY_TURN_CHARS},
+        },
+    },
+}
+_COMMON = {
+    "language": {"type": "string", "maxLength": 35, "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+                 "x-pattern-message": "must be a BCP 47 language tag such as en, fr or fr-CA",
+                 "description": "language to write in (default: the language of the material)"},
+    "preset": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+               "x-pattern-message": "must be a preset id (letters, digits, '.', '_', '-'); see GET /api/v1/presets",
+               "description": "id of a prompt preset from GET /api/v1/presets"},
+    "stream": {"type": "boolean", "default": False,
+               "description": "answer text/event-stream (progress, delta, then result or error)"},
+    "history": _HISTORY,
+}
+_TONE = {"type": "string", "enum": TONES}
+_LENGTH = {"type": "string", "enum": LENGTHS}
+_ATTACHMENTS = {"type": "array", "maxItems": MAX_ATTACHMENTS, "items": _FILE,
+                "description": "files to read as material (docx, xlsx, pdf, html, txt)"}
+
+
+def _request(required: list[str], properties: dict, **extra) -> dict:
+    return {"type": "object", "additionalProperties": False, "required": required,
+            "properties": {**properties, **copy.deepcopy(_COMMON)}, **extra}
+
+
+REWRITE_REQUEST = _request(["text"], {
+    "text": _text(MAX_TEXT_CHARS, "the text to rewrite"),
+    "instruction": {"type": "string", "maxLength": 2_000, "description": "what to change, in the user's words"},
+    "tone": _TONE,
+    "length": _LENGTH,
+})
+SUMMARIZE_REQUEST = _request([], {
+    "text": _text(MAX_TEXT_CHARS, "the text to summarize"),
+    "document": {**_FILE, "description": "a file to summarize instead of (or as well as) text"},
+    "attachments": _ATTACHMENTS,
+    "format": {"type": "string", "enum": SUMMARY_FORMATS, "default": "bullets"},
+    "length": _LENGTH,
+    "focus": {"type": "string", "maxLength": 500, "description": "what the reader cares about"},
+}, anyOf=[{"required": ["text"]}, {"required": ["document"]}, {"required": ["attachments"]}])
+DRAFT_REQUEST = _request(["instruction"], {
+    "instruction": _text(MAX_INSTRUCTION_CHARS, "what to write"),
+    "context": {"type": "string", "maxLength": MAX_TEXT_CHARS,
+                "description": "material to draw on, e.g. the email being replied to"},
+    "attachments": _ATTACHMENTS,
+    "kind": {"type": "string", "enum": DRAFT_KINDS, "default": "freeform"},
+    "tone": _TONE,
+    "length": _LENGTH,
+    "format": {"type": "string", "enum": DRAFT_FORMATS, "default": "text"},
+})
+REVIEW_REQUEST = _request(["text"], {
+    "text": _text(MAX_TEXT_CHARS, "the draft to coach on"),
+    "context": {"type": "string", "maxLength": MAX_TEXT_CHARS,
+                "description": "what the draft answers, e.g. the email with the questions"},
+    "aspects": {"type": "array", "minItems": 1, "maxItems": len(REVIEW_ASPECTS),
+                "items": {"type": "string", "enum": REVIEW_ASPECTS}, "default": REVIEW_ASPECTS},
+})
+
+REQUESTS = {"rewrite": REWRITE_REQUEST, "summarize": SUMMARIZE_REQUEST, "draft": DRAFT_REQUEST,
+            "review": REVIEW_REQUEST}
+
+# ---- results (annotations only: the code builds them; these document them) ----
+_INT = {"type": "integer", "minimum": 0}
+USAGE = {"type": "object", "required": ["prompt_tokens", "completion_tokens", "total_tokens"],
+         "properties": {"prompt_tokens": _INT, "completion_tokens": _INT, "total_tokens": _INT},
+         "description": "tokens summed over every model call the job made"}
+_FACT = {"type": "object", "required": ["kind", "value"], "properties": {
+    "kind": {"type": "string", "enum": ["number", "amount", "percentage", "date", "name", "negation"]},
+    "value": {"type": "string", "description": "as written in the text it comes from"}}}
+CHECKS = {
+    "type": "object",
+    "properties": {
+        "facts": {"type": "object", "properties": {
+            "missing": {"type": "array", "items": _FACT,
+                        "description": "in the source but not in the result (not computed for summaries, "
+                                       "which leave facts out by design)"},
+            "added": {"type": "array", "items": _FACT,
+                      "description": "numbers, amounts, percentages and dates in the result but not the source"},
+        }},
+        "readability": {"type": "object", "required": ["language", "formula", "before", "after"], "properties": {
+            "language": {"type": "string"},
+            "formula": {"type": ["string", "null"], "enum": ["flesch-kincaid", "kandel-moles", None]},
+            "before": {"type": ["number", "null"], "description": "US school grade level of the source"},
+            "after": {"type": ["number", "null"], "description": "US school grade level of the result"},
+            "source_language": {"type": "string"},
+            "source_formula": {"type": ["string", "null"]},
+        }},
+        "truncated": {"type": "boolean", "description": "the model stopped at its output limit"},
+        "material_truncated": {"type": "array", "items": {"type": "string"},
+                               "description": "fields cut to fit the model's context window"},
+    },
+}
+_COMMON_RESULT = {
+    "request_id": {"type": "string"},
+    "guard": {"type": "object", "description": "what the policy guard did (added by the API layer)"},
+    "model": {"type": "string"},
+    "usage": USAGE,
+}
+REWRITE_RESULT = {"type": "object", "required": ["request_id", "text", "model", "usage", "checks"], "properties": {
+    **_COMMON_RESULT,
+    "text": {"type": "string"},
+    "checks": CHECKS,
+    "finish_reason": {"type": ["string", "null"]},
+    "changes": {"type": "array", "description": "proofread presets only: the corrections made",
+                "items": {"type": "object", "required": ["before", "after"], "properties": {
+                    "before": {"type": "string"}, "after": {"type": "string"},
+                    "reason": {"type": ["string", "null"]}}}},
+}}
+SUMMARIZE_RESULT = {"type": "object", "required": ["request_id", "summary", "points", "usage", "chunks", "model"],
+                    "properties": {
+                        **_COMMON_RESULT,
+                        "summary": {"type": "string"},
+                        "points": {"type": "array", "items": {
+                            "type": "object", "required": ["text", "sources"], "properties": {
+                                "text": {"type": "string"},
+                                "sources": {"type": "array", "items": {"type": "string"},
+                                            "description": "ids of the source paragraphs (attachments' ids "
+                                                           "are prefixed a1., a2., ...)"}}}},
+                        "chunks": {"type": "integer", "minimum": 0, "description": "map-stage chunks"},
+                        "checks": CHECKS,
+                    }}
+DRAFT_RESULT = {"type": "object", "required": ["request_id", "text", "model", "usage", "checks"], "properties": {
+    **_COMMON_RESULT,
+    "text": {"type": "string", "description": "Markdown when format is html or docx"},
+    "checks": CHECKS,
+    "finish_reason": {"type": ["string", "null"]},
+    "html": {"type": "string", "description": "format html only"},
+    "docx_base64": {"type": "string", "description": "format docx only"},
+}}
+REVIEW_RESULT = {"type": "object", "required": ["request_id", "findings", "model", "usage"], "properties": {
+    **_COMMON_RESULT,
+    "findings": {"type": "array", "items": {
+        "type": "object", "required": ["aspect", "quote", "comment", "suggestion"], "properties": {
+            "aspect": {"type": "string", "enum": REVIEW_ASPECTS},
+            "quote": {"type": "string", "description": "the words concerned, verbatim from text (or, for "
+                                                       "completeness, from context); may be empty"},
+            "comment": {"type": "string"},
+            "suggestion": {"type": "string"}}}},
+}}
+
+RESULTS = {"rewrite": REWRITE_RESULT, "summarize": SUMMARIZE_RESULT, "draft": DRAFT_RESULT,
+           "review": REVIEW_RESULT}

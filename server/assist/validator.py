@@ -1,0 +1,145 @@
+"""A small JSON Schema validator for the request bodies in schemas.py: exactly the keywords those use.
+
+Supported: type, enum, required, properties, additionalProperties (false only), minLength, maxLength, pattern,
+items, minItems, maxItems, minimum, maximum, anyOf (of `required`-only branches: "text or document").
+Annotations (title, description, default, examples) are ignored, as JSON Schema says they should be.
+Any other keyword is a programming error and fails loudly, so the published schema never promises a rule
+the code does not check.
+
+The first rule broken raises InvalidRequest naming the field ("history[2].role") and the rule; a string over
+a size limit (SIZE_LIMIT_FLOOR characters or more) raises TooLarge (413) instead, because that is the body
+being too big rather than malformed.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from server.errors import InvalidRequest, TooLarge
+
+SIZE_LIMIT_FLOOR = 10_000  # maxLength at or above this is a size limit (413); below it, a format rule (400)
+
+_KNOWN = {
+    "type", "enum", "required", "properties", "additionalProperties", "minLength", "maxLength", "pattern",
+    "items", "minItems", "maxItems", "minimum", "maximum", "anyOf",
+    "title", "description", "default", "examples", "x-pattern-message",
+}
+_TYPE_WORDS = {
+    "string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
+    "array": "an array", "object": "an object", "null": "null",
+}
+
+
+def _is_type(value, name: str) -> bool:
+    if name == "string":
+        return isinstance(value, str)
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if name == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if name == "array":
+        return isinstance(value, list)
+    if name == "object":
+        return isinstance(value, dict)
+    if name == "null":
+        return value is None
+    raise ValueError(f"unsupported type {name!r} in schema")
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _label(path: str) -> str:
+    return path or "the request body"
+
+
+def validate(schema: dict, body) -> None:
+    """Raise InvalidRequest / TooLarge at the first rule `body` breaks; return None when it is valid."""
+    _check(schema, body, "")
+
+
+def _check(schema: dict, value, path: str) -> None:
+    unknown = set(schema) - _KNOWN
+    if unknown:
+        raise ValueError(f"schema at {path or '<root>'} uses unsupported keywords {sorted(unknown)}")
+    name = _label(path)
+    types = schema.get("type")
+    if types is not None:
+        allowed = [types] if isinstance(types, str) else list(types)
+        if not any(_is_type(value, t) for t in allowed):
+            words = " or ".join(_TYPE_WORDS[t] for t in allowed)
+            raise InvalidRequest(f"{name} must be {words}", field=path or None)
+    if "enum" in schema and value not in schema["enum"]:
+        choices = ", ".join(str(c) for c in schema["enum"])
+        raise InvalidRequest(f"{name} must be one of {choices}", field=path or None)
+    if isinstance(value, str):
+        _check_string(schema, value, path, name)
+    elif isinstance(value, list):
+        _check_array(schema, value, path, name)
+    elif isinstance(value, dict):
+        _check_object(schema, value, path, name)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            raise InvalidRequest(f"{name} must be at least {schema['minimum']}", field=path or None)
+        if "maximum" in schema and value > schema["maximum"]:
+            raise InvalidRequest(f"{name} must be at most {schema['maximum']}", field=path or None)
+
+
+def _check_string(schema: dict, value: str, path: str, name: str) -> None:
+    if "minLength" in schema and len(value) < schema["minLength"]:
+        if schema["minLength"] == 1:
+            raise InvalidRequest(f"{name} must not be empty", field=path or None)
+        raise InvalidRequest(f"{name} must be at least {schema['minLength']} characters", field=path or None)
+    limit = schema.get("maxLength")
+    if limit is not None and len(value) > limit:
+        message = f"{name} is too long: {len(value):,} characters, at most {limit:,} allowed"
+        if limit >= SIZE_LIMIT_FLOOR:
+            raise TooLarge(message, field=path or None)
+        raise InvalidRequest(message, field=path or None)
+    pattern = schema.get("pattern")
+    if pattern is not None and not _compiled(pattern).search(value):
+        rule = schema.get("x-pattern-message") or f"must match the pattern {pattern}"
+        raise InvalidRequest(f"{name} {rule}", field=path or None)
+
+
+def _check_array(schema: dict, value: list, path: str, name: str) -> None:
+    if "minItems" in schema and len(value) < schema["minItems"]:
+        raise InvalidRequest(f"{name} must have at least {schema['minItems']} item(s)", field=path or None)
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        raise InvalidRequest(f"{name} has {len(value)} items, at most {schema['maxItems']} allowed",
+                             field=path or None)
+    items = schema.get("items")
+    if items is not None:
+        for i, item in enumerate(value):
+            _check(items, item, _join(path, i))
+
+
+def _check_object(schema: dict, value: dict, path: str, name: str) -> None:
+    properties = schema.get("properties", {})
+    if schema.get("additionalProperties") is False:
+        for key in value:
+            if key not in properties:
+                known = ", ".join(properties)
+                raise InvalidRequest(f"unknown field {_join(path, key)} (known fields: {known})",
+                                     field=_join(path, key))
+    for key in schema.get("required", ()):
+        if key not in value:
+            raise InvalidRequest(f"{_join(path, key)} is required", field=_join(path, key))
+    for key, sub in properties.items():
+        if key in value:
+            _check(sub, value[key], _join(path, key))
+    branches = schema.get("anyOf")
+    if branches and not any(all(k in value for k in b.get("required", ())) for b in branches):
+        names = [k for b in branches for k in b.get("required", ())]
+        listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+        raise InvalidRequest(f"one of {listed} is required", field=_join(path, names[0]))

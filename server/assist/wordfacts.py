@@ -1,0 +1,101 @@
+"""Word-level facts a rewrite must keep: proper names, acronyms and negations (English and French).
+
+These only make sense when source and result are in the same language: checks.py skips them for translations.
+"""
+from __future__ import annotations
+
+import re
+
+from server.assist.facts import Fact
+
+_CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ’'-][\w’'-]*"  # acronyms are found separately
+# "and"/"et" are left out: "Jane Smith and John Doe" are two names that a rewrite may reorder
+_CONNECTOR = r"(?:of|for|on|the|de|du|des|la|le|d['’]|l['’]|pour|sur)"
+_NAME = re.compile(rf"\b{_CAP}(?:\s+(?:{_CONNECTOR}\s+)*{_CAP})+")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]*[A-Z][A-Z0-9]*\b")
+_ROMAN = re.compile(r"^[IVXLCDM]+$")
+# capitalised only because they begin a sentence or a heading: never the start of a name
+_STARTERS = set("""a an the this that these those there here it its in on at for from to by with as of and but or
+if when while after before our we you your they their he she his her my i all any each every some no not
+please dear hi hello thanks thank yes however also le la les l un une des du de ce cette ces il elle ils
+elles nous vous on en dans pour par sur avec sans et mais ou si quand lorsque après avant notre nos votre
+vos leur leurs mon ma mes son sa ses tous toutes chaque aucun merci bonjour madame monsieur cher chère oui
+non""".split())
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    before = text[max(0, start - 4):start]
+    stripped = before.rstrip()
+    return not text[:start].strip() or "\n" in before or (bool(stripped) and stripped[-1] in ".!?:;•\"“«(*-")
+
+
+def _strip_starter(words: list[str], at_sentence_start: bool) -> list[str]:
+    first = words[0]
+    while words and (words[0].lower() in _STARTERS or words[0].lower().rstrip("'’") in _STARTERS):
+        words = words[1:]
+    # "Yesterday John Smith said": a capital at sentence start proves nothing, so drop that word when
+    # enough remains to be a name; "Jane Smith said" keeps both words.
+    if at_sentence_start and words and words[0] is first and sum(1 for w in words[1:] if w[0].isupper()) >= 2:
+        words = words[1:]
+    while words and re.fullmatch(_CONNECTOR, words[-1], re.IGNORECASE):
+        words = words[:-1]
+    return words
+
+
+def names(text: str) -> list[Fact]:
+    """Multi-word capitalised names and acronyms, once each."""
+    found: dict[str, Fact] = {}
+    shouting = sum(1 for w in text.split() if w.isupper() and len(w) > 1) > 0.3 * max(1, len(text.split()))
+    for m in _NAME.finditer(text):
+        at_start = _at_sentence_start(text, m.start())
+        words = _strip_starter(m.group(0).split(), at_start)
+        if sum(1 for w in words if w[0].isupper()) >= 2:
+            name = " ".join(words)
+            found.setdefault(name.lower(), Fact("name", name, frozenset({name.lower()})))
+    if not shouting:
+        for m in _ACRONYM.finditer(text):
+            token = m.group(0)
+            if not _ROMAN.match(token):
+                found.setdefault(token.lower(), Fact("name", token, frozenset({token.lower()})))
+    return list(found.values())
+
+
+def missing_names(source: str, output: str) -> list[Fact]:
+    out = " ".join(output.split()).lower()
+    return [f for f in names(source) if " ".join(f.value.split()).lower() not in out]
+
+
+# ---- negations ----
+_EN_NEG = re.compile(r"\b(?:(?P<prev>\w+)\s+)?(?P<neg>not|never|no|none|nobody|nothing|neither|nor|nowhere|"
+                     r"without|cannot|\w+n['’]t)\b(?!\.\s*\d)", re.IGNORECASE)
+_FR_NEG = re.compile(r"\b(?:(?:ne|n['’])\s*(?P<verb>[\w’'-]+(?:\s+[\w’'-]+){0,3}?)\s+"
+                     r"(?P<part>pas|plus|jamais|rien|personne|aucun|aucune|guère|point|nullement)\b"
+                     r"|(?P<alone>ne|n['’]|sans|aucun|aucune|jamais)\b)", re.IGNORECASE)
+
+
+def negations(text: str, language: str) -> list[str]:
+    """Each negation as a short phrase ("must not", "don't", "ne doit pas"), in order."""
+    if language == "fr":
+        phrases = []
+        for m in _FR_NEG.finditer(text):
+            phrases.append(" ".join(m.group(0).split()).lower())
+        return phrases
+    phrases = []
+    for m in _EN_NEG.finditer(text):
+        neg, prev = m.group("neg").lower(), (m.group("prev") or "").lower()
+        if neg == "no" and text[m.end("neg"):m.end("neg") + 1] == ".":  # "No. 5"
+            continue
+        phrases.append(f"{prev} {neg}".strip() if neg == "not" else neg)
+    return phrases
+
+
+def missing_negations(source: str, output: str, language: str) -> list[Fact]:
+    """Negations lost: if the result has fewer than the source, report the source's that are gone."""
+    src, out = negations(source, language), negations(output, language)
+    deficit = len(src) - len(out)
+    if deficit <= 0:
+        return []
+    out_text = " ".join(output.split()).lower()
+    gone = [p for p in src if p not in out_text]
+    kept = [p for p in src if p in out_text]
+    return [Fact("negation", p, frozenset({p})) for p in (gone + kept)[:deficit]]

@@ -1,0 +1,221 @@
+"""Configuration: every DRAFTER_* variable, read once, typed and validated at start-up.
+
+A wrong or missing value raises ConfigError whose message is one line naming the variable and the reason;
+server/wsgi.py and the CLI print that line and exit without a traceback. Views read `current_app.config`.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "DRAFTER_"
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class ConfigError(ValueError):
+    """One line: `DRAFTER_X: reason`."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # without the DRAFTER_ prefix; also the Flask config key
+    parse: Callable[[str], Any]
+    default: Any
+    doc: str
+
+
+def _str(value: str) -> str:
+    return value.strip()
+
+
+def _int(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"must be a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}, got {number}")
+        return number
+    return parse
+
+
+def _float(low: float, high: float) -> Callable[[str], float]:
+    def parse(value: str) -> float:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise ValueError(f"must be a number of seconds, got {value!r}") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}, got {number:g}")
+        return number
+    return parse
+
+
+def _bool(value: str) -> bool:
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        text = str(value).strip().lower()
+        if text not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, got {value!r}")
+        return text
+    return parse
+
+
+def _url(value: str) -> str:
+    text = str(value).strip().rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+    return text
+
+
+def _https_url(value: str) -> str:
+    text = _url(value)
+    if urlsplit(text).scheme != "https":
+        raise ValueError(f"must be an https URL (Office only loads add-ins over https), got {value!r}")
+    return text
+
+
+def _guid_list(value: str) -> list[str]:
+    items = [item.strip().lower() for item in str(value).split(",") if item.strip()]
+    for item in items:
+        if not GUID.match(item):
+            raise ValueError(f"{item!r} is not a tenant GUID")
+    return items
+
+
+def _guid(value: str) -> str:
+    text = str(value).strip().lower()
+    if text and not GUID.match(text):
+        raise ValueError(f"must be a GUID (the application (client) ID), got {value!r}")
+    return text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PUBLIC_URL", _https_url, "https://localhost:3000", "https origin of the pane and API"),
+    Setting("AUTH_MODE", _choice("entra", "dev"), "entra", "entra in production; dev issues local tokens"),
+    Setting("DEV_ALLOW_NON_LOOPBACK", _bool, False, "let dev auth run on a non-loopback public URL"),
+    Setting("CLIENT_ID", _guid, "", "the Entra application (client) ID"),
+    Setting("CLIENT_SECRET", _str, "", "the Entra client secret (on-behalf-of, client credentials)"),
+    Setting("APP_ID_URI", _str, "", "the Entra application ID URI, api://<host>/<client-id>"),
+    Setting("TENANT_IDS", _guid_list, [], "comma-separated tenant allow-list"),
+    Setting("AUTHORITY_HOST", _url, "https://login.microsoftonline.com", "Entra authority host"),
+    Setting("MODEL_PROVIDER", _choice("local", "openai", "azure"), "local", "which model serves the jobs"),
+    Setting("MODEL_BASE_URL", _url, "", "OpenAI or OpenAI-compatible base URL, e.g. https://api.openai.com/v1"),
+    Setting("MODEL_API_KEY", _str, "", "API key for the openai provider"),
+    Setting("MODEL_NAME", _str, "", "model name for the openai provider"),
+    Setting("AZURE_ENDPOINT", _url, "", "https://<resource>.openai.azure.com"),
+    Setting("AZURE_DEPLOYMENT", _str, "", "Azure OpenAI deployment name"),
+    Setting("AZURE_API_VERSION", _str, "2024-10-21", "Azure OpenAI api-version"),
+    Setting("AZURE_API_KEY", _str, "", "Azure OpenAI key; without it, an Entra token (client credentials)"),
+    Setting("AZURE_TOKEN_SCOPE", _str, "",
+            "scope for Azure OpenAI tokens (default: the .us scope for *.azure.us endpoints, else .com)"),
+    Setting("AZURE_TENANT_ID", _guid, "", "tenant for client credentials (default: the first of TENANT_IDS)"),
+    Setting("MODEL_CONNECT_TIMEOUT", _float(0.1, 120), 5.0, "seconds to connect to the model"),
+    Setting("MODEL_READ_TIMEOUT", _float(0.1, 600), 60.0, "seconds of silence tolerated from the model"),
+    Setting("MODEL_TOTAL_BUDGET", _float(0.5, 3600), 120.0, "seconds one model call may take, retries included"),
+    Setting("MODEL_MAX_RETRIES", _int(0, 10), 3, "retries on 429 / 5xx / connection errors"),
+    Setting("MODEL_CONTEXT_WINDOW", _int(0, 10_000_000), 0, "tokens the model accepts (0: provider default)"),
+    Setting("MODEL_MAX_OUTPUT_TOKENS", _int(16, 1_000_000), 2048, "cap on tokens generated per call"),
+    Setting("LOCAL_MODEL_URL", _url, "http://127.0.0.1:3001/v1", "the embedded llama.cpp server"),
+    Setting("LOCAL_MODEL_NAME", _str, "SmolLM2-135M-Instruct", "model name the local server reports"),
+    Setting("SUMMARY_CHUNK_TOKENS", _int(0, 1_000_000), 0, "tokens per summary chunk (0: from the context window)"),
+    Setting("SUMMARY_CONCURRENCY", _int(1, 64), 8, "chunks summarized at once"),
+    Setting("MAX_BODY_BYTES", _int(1024, 1 << 30), 10 * 1024 * 1024, "largest request body"),
+    Setting("DATABASE_URL", _str, "", "audit and usage store (default: SQLite under instance/)"),
+    Setting("REDIS_URL", _str, "", "shared rate-limit and quota state"),
+    Setting("POLICY_FILE", _str, "", "presets, guard rules, quotas, routing (YAML or JSON)"),
+    Setting("INSTANCE_PATH", _str, "", "folder for the dev signing key, certificates and caches"),
+    Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info", "log level"),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def load(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict:
+    """Read DRAFTER_* from `environ` (default os.environ), apply `overrides` (tests), validate the whole."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    for key in overrides:
+        if key not in BY_NAME and not key.isupper():
+            raise ConfigError(f"{key}: not a configuration setting")
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        variable = PREFIX + setting.name
+        if setting.name in overrides:
+            raw, from_env = overrides.pop(setting.name), False
+        elif variable in environ and environ[variable].strip() != "":
+            raw, from_env = environ[variable], True
+        else:
+            config[setting.name] = setting.default
+            continue
+        if not from_env and not isinstance(raw, str):
+            config[setting.name] = raw  # tests may pass typed values; still checked below
+            continue
+        try:
+            config[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{variable}: {exc}") from None
+    config.update(overrides)  # non-DRAFTER keys such as TESTING
+    _check_combinations(config)
+    return config
+
+
+def _need(config: Mapping, name: str, why: str) -> None:
+    if not config.get(name):
+        raise ConfigError(f"{PREFIX}{name}: required {why}")
+
+
+def _check_combinations(config: dict) -> None:
+    public = urlsplit(config["PUBLIC_URL"])
+    if public.path not in {"", "/"} or public.query or public.fragment:
+        raise ConfigError(f"{PREFIX}PUBLIC_URL: must be an origin without path or query, got {config['PUBLIC_URL']!r}")
+    if config["AUTH_MODE"] == "dev":
+        if not is_loopback_host(public.hostname) and not config["DEV_ALLOW_NON_LOOPBACK"]:
+            raise ConfigError(f"{PREFIX}AUTH_MODE: dev mode only runs on loopback (DRAFTER_PUBLIC_URL is "
+                              f"{config['PUBLIC_URL']}); set DRAFTER_DEV_ALLOW_NON_LOOPBACK=true to override")
+    else:
+        _need(config, "CLIENT_ID", "in entra mode (the application (client) ID)")
+        _need(config, "TENANT_IDS", "in entra mode (the tenants whose users may sign in)")
+    provider = config["MODEL_PROVIDER"]
+    if provider == "openai":
+        _need(config, "MODEL_BASE_URL", "when DRAFTER_MODEL_PROVIDER=openai")
+        _need(config, "MODEL_NAME", "when DRAFTER_MODEL_PROVIDER=openai")
+    elif provider == "azure":
+        _need(config, "AZURE_ENDPOINT", "when DRAFTER_MODEL_PROVIDER=azure")
+        _need(config, "AZURE_DEPLOYMENT", "when DRAFTER_MODEL_PROVIDER=azure")
+        if not config["AZURE_API_KEY"]:
+            _need(config, "CLIENT_ID", "for Azure OpenAI without DRAFTER_AZURE_API_KEY (client credentials)")
+            _need(config, "CLIENT_SECRET", "for Azure OpenAI without DRAFTER_AZURE_API_KEY (client credentials)")
+            if not (config["AZURE_TENANT_ID"] or config["TENANT_IDS"]):
+                raise ConfigError(f"{PREFIX}AZURE_TENANT_ID: required for Azure OpenAI without an API key "
+                                  "(or set DRAFTER_TENANT_IDS)")
+    if config["MODEL_CONNECT_TIMEOUT"] > config["MODEL_TOTAL_BUDGET"]:
+        raise ConfigError(f"{PREFIX}MODEL_CONNECT_TIMEOUT: longer than DRAFTER_MODEL_TOTAL_BUDGET")
+    if config["POLICY_FILE"] and not os.path.isfile(config["POLICY_FILE"]):
+        raise ConfigError(f"{PREFIX}POLICY_FILE: no such file {config['POLICY_FILE']!r}")

@@ -1,0 +1,24 @@
+"""Caps that keep one hostile or oversized upload from hurting the service."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every cap that extraction enforces; the defaults suit a 10 MB upload limit.
+
+    max_bytes: size of the uploaded file itself.
+    max_members: parts in a zip package (a docx with hundreds of images has a few hundred).
+    max_uncompressed: sum of the parts' declared sizes, read from the zip's central directory.
+    max_ratio: uncompressed / compressed size of one part; ordinary XML compresses 5-30:1, zip bombs 1000:1.
+    ratio_floor: parts smaller than this skip the ratio check (tiny, repetitive XML compresses very well).
+    """
+
+    max_bytes: int = 10 * MIB
+    max_members: int = 5000
+    max_uncompressed: int = 100 * MIB
+    max_ratio: int = 100
+    ratio_floor: int = MIB

@@ -1,0 +1,84 @@
+"""Tell what a file is from its bytes; the filename's extension is only a hint (for .md versus .txt).
+
+Formats that cannot be read (yet) are refused here with a message that says what to do instead.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from server.errors import UnreadableDocument, UnsupportedType
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+# Stream names inside an OLE2 (Compound File) container are stored in UTF-16LE in its directory.
+_ENCRYPTED_OOXML_STREAMS = ("EncryptionInfo", "EncryptedPackage")
+_LEGACY_STREAMS = (
+    ("WordDocument", "This is a legacy Word 97-2003 document (.doc); save it as .docx and try again."),
+    ("Workbook", "This is a legacy Excel 97-2003 workbook (.xls); save it as .xlsx and try again."),
+    ("Book", "This is a legacy Excel workbook (.xls); save it as .xlsx and try again."),
+    ("PowerPoint Document", "PowerPoint presentations are not supported; save the text as .docx and try again."),
+)
+
+_BINARY_SIGNATURES = (
+    (b"%PDF-", "PDF files are not supported yet; save it as .docx, or paste its text."),
+    (b"{\\rtf", "Rich Text Format (.rtf) is not supported; save it as .docx and try again."),
+    (b"\x89PNG\r\n\x1a\n", "Images are not supported; send a .docx or text document."),
+    (b"\xff\xd8\xff", "Images are not supported; send a .docx or text document."),
+    (b"GIF8", "Images are not supported; send a .docx or text document."),
+)
+
+
+def sniff(data: bytes) -> str:
+    """Return "zip" or "text" (a candidate: it still has to decode); raise for anything refused."""
+    head = data[:1024]
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(OLE_MAGIC):
+        raise ole_error(data)
+    for signature, message in _BINARY_SIGNATURES:
+        if head.startswith(signature) or (signature == b"%PDF-" and signature in head):
+            raise UnsupportedType(message)
+    if _looks_like_zip_with_prefix(data):
+        return "zip"
+    return "text"
+
+
+def ole_error(data: bytes) -> Exception:
+    """An OLE2 container is either an encrypted Office 2007+ file or a legacy binary Office file."""
+    if any(_has_stream(data, name) for name in _ENCRYPTED_OOXML_STREAMS):
+        return UnreadableDocument(
+            "The file is password-protected (encrypted); remove the password in Office and try again."
+        )
+    for name, message in _LEGACY_STREAMS:
+        if _has_stream(data, name):
+            return UnsupportedType(message)
+    return UnsupportedType("This is a legacy Office file; save it as .docx or .xlsx and try again.")
+
+
+def package_kind(names: list[str]) -> str:
+    """Kind of an OOXML package from its part names ("docx"); raise for the packages not read yet."""
+    normalized = {name.replace("\\", "/").lstrip("/") for name in names}
+    if not normalized:
+        raise UnreadableDocument("The file is an empty zip archive, not a document.")
+    tops = {name.split("/", 1)[0] for name in normalized}
+    if "word" in tops:
+        return "docx"
+    if "xl" in tops:
+        raise UnsupportedType("Spreadsheets (.xlsx) are not supported yet; copy the cells into a .docx or text.")
+    if "ppt" in tops:
+        raise UnsupportedType("PowerPoint presentations are not supported; save the text as .docx and try again.")
+    raise UnsupportedType("This zip archive is not a Word document (.docx).")
+
+
+def _has_stream(data: bytes, name: str) -> bool:
+    # A substring search of the UTF-16LE name: parsing the container's directory chain would be exact,
+    # but a false hit needs that very UTF-16 string in a legacy file, and either way the answer is a refusal.
+    return name.encode("utf-16-le") in data
+
+
+def _looks_like_zip_with_prefix(data: bytes) -> bool:
+    """A zip with bytes before it (self-extractors, some fuzzed files): zipfile finds it from the end record."""
+    if b"PK\x05\x06" not in data[-(22 + 0xFFFF):]:
+        return False
+    return zipfile.is_zipfile(io.BytesIO(data))

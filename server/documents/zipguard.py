@@ -1,0 +1,125 @@
+"""Zip-bomb and damage checks on an OOXML package, run before any parser opens it.
+
+Python's zipfile trusts each part's declared size only partly: `ZipFile.read()` inflates the whole
+compressed stream in one call, so a part that declares 1 kB and inflates to 10 GB would exhaust memory.
+So every part is inflated here first, in bounded steps, and must match its declared size and CRC-32; after
+that the declared sizes are true and the caps on them mean something.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import struct
+import zipfile
+import zlib
+
+from server.errors import TooLarge, UnreadableDocument
+
+from .limits import Limits
+
+log = logging.getLogger(__name__)
+
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_EOCD = b"PK\x06\x06"
+_LOCAL_HEADER = b"PK\x03\x04"
+_STEP = 64 * 1024
+_MIN_CD_ENTRY = 46  # fixed part of one central-directory record
+
+
+def open_package(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """Return the package as a ZipFile after checking counts, sizes, ratios and every part's integrity."""
+    _check_directory_size(data, limits)
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, struct.error, EOFError) as exc:
+        raise UnreadableDocument("The file is damaged or truncated: it is not a complete zip package.") from exc
+    members = package.infolist()
+    if len(members) > limits.max_members:
+        raise TooLarge(f"The package has {len(members)} parts; at most {limits.max_members} are accepted.")
+    declared = sum(m.file_size for m in members)
+    if declared > limits.max_uncompressed:
+        raise TooLarge(
+            f"The package expands to {declared // (1024 * 1024)} MB; at most "
+            f"{limits.max_uncompressed // (1024 * 1024)} MB are accepted."
+        )
+    for member in members:
+        _check_member(data, member, limits)
+    return package
+
+
+def _check_directory_size(data: bytes, limits: Limits) -> None:
+    """Refuse a huge central directory from the end record alone, before zipfile builds an object per entry."""
+    tail_start = max(0, len(data) - (22 + 0xFFFF))
+    at = data.rfind(_EOCD, tail_start)
+    if at < 0 or at + 22 > len(data):
+        raise UnreadableDocument("The file is damaged or truncated: its zip directory is missing.")
+    entries, directory_size = struct.unpack_from("<HI", data, at + 10)
+    if entries == 0xFFFF or directory_size == 0xFFFFFFFF:
+        entries, directory_size = _zip64_counts(data, at)
+    if entries > limits.max_members or directory_size > limits.max_members * 1024:
+        raise TooLarge(f"The package has {entries} parts; at most {limits.max_members} are accepted.")
+
+
+def _zip64_counts(data: bytes, eocd_at: int) -> tuple[int, int]:
+    locator_at = eocd_at - 20
+    if locator_at < 0 or data[locator_at:locator_at + 4] != _ZIP64_LOCATOR:
+        raise UnreadableDocument("The file is damaged: its zip64 directory is missing.")
+    (record_at,) = struct.unpack_from("<Q", data, locator_at + 8)
+    if record_at + 56 > len(data) or data[record_at:record_at + 4] != _ZIP64_EOCD:
+        raise UnreadableDocument("The file is damaged: its zip64 directory is missing.")
+    entries, directory_size = struct.unpack_from("<QQ", data, record_at + 32)
+    return entries, directory_size
+
+
+def _check_member(data: bytes, member: zipfile.ZipInfo, limits: Limits) -> None:
+    if member.flag_bits & 0x1:
+        raise UnreadableDocument("The file is password-protected (encrypted zip); remove the password and retry.")
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise UnreadableDocument("The package uses a compression method Office never writes.")
+    if member.file_size > limits.ratio_floor and member.file_size > limits.max_ratio * max(member.compress_size, 1):
+        raise TooLarge(
+            f"A part expands {member.file_size // max(member.compress_size, 1)} times its compressed size, "
+            "as zip bombs do; the file was refused."
+        )
+    raw = _compressed_bytes(data, member)
+    if member.compress_type == zipfile.ZIP_STORED:
+        size, crc = len(raw), zlib.crc32(raw)
+    else:
+        size, crc = _inflate_bounded(raw, member.file_size)
+    if size != member.file_size or crc != member.CRC:
+        log.info("zip part failed its size or CRC check (declared %s, actual %s)", member.file_size, size)
+        raise UnreadableDocument("The file is damaged: one of its parts fails its integrity check.")
+
+
+def _compressed_bytes(data: bytes, member: zipfile.ZipInfo) -> memoryview:
+    start = member.header_offset
+    if start < 0 or start + 30 > len(data) or data[start:start + 4] != _LOCAL_HEADER:
+        raise UnreadableDocument("The file is damaged: a part's header is missing.")
+    name_length, extra_length = struct.unpack_from("<HH", data, start + 26)
+    begin = start + 30 + name_length + extra_length
+    end = begin + member.compress_size
+    if end > len(data):
+        raise UnreadableDocument("The file is damaged or truncated: a part is cut off.")
+    return memoryview(data)[begin:end]
+
+
+def _inflate_bounded(raw: memoryview, declared: int) -> tuple[int, int]:
+    """Inflate in steps of at most 64 kB of output; stop as soon as the output passes the declared size."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size, crc, pending = 0, 0, bytes(raw)
+    try:
+        while True:
+            chunk = inflater.decompress(pending, _STEP)
+            size += len(chunk)
+            crc = zlib.crc32(chunk, crc)
+            if size > declared:
+                raise UnreadableDocument("The file is damaged: a part is larger than it declares.")
+            pending = inflater.unconsumed_tail
+            if inflater.eof or (not pending and not chunk):
+                break
+    except zlib.error as exc:
+        raise UnreadableDocument("The file is damaged: a part cannot be decompressed.") from exc
+    if not inflater.eof:
+        raise UnreadableDocument("The file is damaged or truncated: a part ends early.")
+    return size, crc

@@ -1,0 +1,326 @@
+"""FakeEntra: a small Entra ID (Azure AD) v2.0 token service over HTTPS on loopback, faithful to the protocol.
+
+Serves what MSAL and token validators read: the tenant's OpenID configuration, the token endpoint (the
+client-credentials grant for now: `grant_handlers` takes more, e.g. on-behalf-of), the JWKS, and instance
+discovery. Answers and errors have Entra's shapes, down to `AADSTS` codes, `error_codes`, `trace_id`,
+`correlation_id`. Tokens are RS256 JWTs signed with a key whose public half the JWKS serves.
+
+    with FakeEntra() as entra:
+        entra.authority_host       # https://127.0.0.1:PORT
+        entra.ca_path              # PEM of the CA that signed the server certificate (requests verify=)
+        entra.token_requests       # how many tokens were asked for (MSAL caches: this stays low)
+
+The TLS certificate comes from `trustme`, so clients verify it for real instead of turning verification off.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import jwt
+import trustme
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+DEFAULT_TENANT = "72f988bf-0000-4000-8000-00000000cafe"
+DEFAULT_CLIENT_ID = "0c5f3d2e-0000-4000-8000-0000000d12af"
+DEFAULT_CLIENT_SECRET = "fake~secret.for-tests-only"
+COGNITIVE_SERVICES = "https://cognitiveservices.azure.com"
+TOKEN_LIFETIME = 3599
+
+_TENANT_PATH = re.compile(r"^/(?P<tenant>[^/]+)/(?P<rest>.+)$")
+
+
+class EntraError(Exception):
+    """An answer in Entra's error shape: `error`, `error_description` starting with the AADSTS code, ..."""
+
+    def __init__(self, status: int, error: str, code: int, description: str):
+        super().__init__(description)
+        self.status, self.error, self.code, self.description = status, error, code, description
+
+
+class FakeEntra:
+    def __init__(self, *, tenant_id: str = DEFAULT_TENANT, clients: dict[str, str] | None = None,
+                 resources: set[str] | None = None):
+        self.tenant_id = tenant_id
+        self.tenants = {tenant_id}
+        self.clients: dict[str, str] = dict(clients or {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET})
+        self.resources: set[str] = set(resources or {COGNITIVE_SERVICES})
+        self.token_requests = 0  # POSTs to any token endpoint
+        self.tokens_issued = 0
+        self.requests: list[dict] = []  # {method, path, form}; client_secret is never kept
+        self.grant_handlers: dict[str, Callable[[str, dict], dict]] = {
+            "client_credentials": self._client_credentials,
+        }
+        self.kid = uuid.uuid4().hex
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._lock = threading.Lock()
+        self._ca = trustme.CA()
+        self._server_cert = self._ca.issue_cert("127.0.0.1", "localhost")
+        self._dir: Path | None = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --
+
+    def start(self) -> FakeEntra:
+        self._dir = Path(tempfile.mkdtemp(prefix="fake-entra-"))
+        self._ca.cert_pem.write_to_path(str(self._dir / "ca.pem"))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._server_cert.configure_cert(context)
+        server = _TLSServer(("127.0.0.1", 0), _Handler)
+        server.fake, server.context, server.open_sockets = self, context, set()
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-entra", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            with self._lock:
+                kept_alive = list(self._server.open_sockets)
+            for sock in kept_alive:  # idle keep-alive connections would otherwise hold their threads
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._server = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __enter__(self) -> FakeEntra:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def authority_host(self) -> str:
+        assert self._server is not None, "FakeEntra is not started"
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def ca_path(self) -> str:
+        assert self._dir is not None, "FakeEntra is not started"
+        return str(self._dir / "ca.pem")
+
+    def issuer(self, tenant: str) -> str:
+        return f"{self.authority_host}/{tenant}/v2.0"
+
+    # -- tokens --
+
+    def issue_token(self, claims: dict, *, lifetime: int = TOKEN_LIFETIME) -> str:
+        """An RS256 JWT signed with this service's key; `claims` are added to iat/nbf/exp."""
+        now = int(time.time())
+        with self._lock:
+            self.tokens_issued += 1
+        return jwt.encode({"iat": now, "nbf": now, "exp": now + lifetime, **claims}, self._key,
+                          algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
+
+    def decode(self, token: str, *, audience: str) -> dict:
+        """Verify a token this service issued (for fakes of the services that receive it)."""
+        return jwt.decode(token, self._key.public_key(), algorithms=["RS256"], audience=audience)
+
+    def jwks(self) -> dict:
+        key = RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
+        return {"keys": [{**key, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
+
+    def _client_credentials(self, tenant: str, form: dict) -> dict:
+        client_id = form.get("client_id", "")
+        self._check_client(tenant, client_id, form.get("client_secret"))
+        scope = form.get("scope", "")
+        scopes = scope.split()
+        if len(scopes) != 1 or not scopes[0].endswith("/.default"):
+            raise EntraError(400, "invalid_scope", 1002012, (
+                f"AADSTS1002012: The provided value for scope {scope} is not valid. Client credential flows "
+                "must have a scope value with /.default suffixed to the resource identifier (application ID URI)."))
+        resource = scopes[0][: -len("/.default")]
+        if resource not in self.resources:
+            raise EntraError(400, "invalid_resource", 500011, (
+                f"AADSTS500011: The resource principal named {resource} was not found in the tenant named "
+                f"{tenant}. This can happen if the application has not been installed by the administrator of "
+                "the tenant or consented to by any user in the tenant."))
+        token = self.issue_token({
+            "aud": resource, "iss": self.issuer(tenant), "tid": tenant, "azp": client_id, "azpacr": "1",
+            "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}/{client_id}")),
+            "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}/{client_id}")),
+            "idtyp": "app", "roles": [], "ver": "2.0", "uti": uuid.uuid4().hex[:22]})
+        return {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME, "ext_expires_in": TOKEN_LIFETIME,
+                "access_token": token}
+
+    def _check_client(self, tenant: str, client_id: str, secret: str | None) -> None:
+        if client_id not in self.clients:
+            raise EntraError(400, "unauthorized_client", 700016, (
+                f"AADSTS700016: Application with identifier '{client_id}' was not found in the directory "
+                f"'{tenant}'. This can happen if the application has not been installed by the administrator "
+                "of the tenant or consented to by any user in the tenant."))
+        if not secret:
+            raise EntraError(401, "invalid_client", 7000218, (
+                "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or "
+                "'client_secret'."))
+        if secret != self.clients[client_id]:
+            raise EntraError(401, "invalid_client", 7000215, (
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is "
+                f"the client secret value, not the client secret ID, for a secret added to app '{client_id}'."))
+
+
+class _TLSServer(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeEntra
+    context: ssl.SSLContext
+    open_sockets: set
+
+
+    def finish_request(self, request, client_address) -> None:
+        # The TLS handshake runs here, in the request's own thread, so a client that never completes
+        # it holds up only itself, not the accept loop.
+        try:
+            tls = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        with self.fake._lock:
+            self.open_sockets.add(tls)
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            with self.fake._lock:
+                self.open_sockets.discard(tls)
+            tls.close()
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients hanging up is normal."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeEntra/1.0"
+    server: _TLSServer
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's signature
+        """Quiet."""
+
+    @property
+    def fake(self) -> FakeEntra:
+        return self.server.fake
+
+    def do_GET(self) -> None:
+        target = urlsplit(self.path)
+        query = dict(parse_qsl(target.query))
+        self._record(target.path, {})
+        if target.path == "/common/discovery/instance":
+            return self._instance_discovery(query)
+        match = _TENANT_PATH.match(target.path)
+        if not match:
+            return self._json(404, {"error": "not_found"})
+        tenant, rest = match["tenant"], match["rest"]
+        if tenant not in self.fake.tenants:
+            return self._error(EntraError(400, "invalid_tenant", 90002, (
+                f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID "
+                "and are signing into the correct cloud.")))
+        if rest == "v2.0/.well-known/openid-configuration":
+            return self._json(200, self._openid_configuration(tenant))
+        if rest == "discovery/v2.0/keys":
+            return self._json(200, self.fake.jwks())
+        return self._json(404, {"error": "not_found"})
+
+    def do_POST(self) -> None:
+        target = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        form = dict(parse_qsl(self.rfile.read(length).decode("utf-8"))) if length else {}
+        self._record(target.path, form)
+        match = _TENANT_PATH.match(target.path)
+        if not match or match["rest"] != "oauth2/v2.0/token":
+            return self._json(404, {"error": "not_found"})
+        with self.fake._lock:
+            self.fake.token_requests += 1
+        tenant = match["tenant"]
+        try:
+            if tenant not in self.fake.tenants:
+                raise EntraError(400, "invalid_tenant", 90002, f"AADSTS90002: Tenant '{tenant}' not found.")
+            grant = form.get("grant_type", "")
+            handler = self.fake.grant_handlers.get(grant)
+            if handler is None:
+                raise EntraError(400, "unsupported_grant_type", 70003, (
+                    f"AADSTS70003: The app requested an unsupported grant type '{grant}'."))
+            return self._json(200, handler(tenant, form))
+        except EntraError as error:
+            return self._error(error)
+
+    def _record(self, path: str, form: dict) -> None:
+        kept = {k: v for k, v in form.items() if k != "client_secret"}
+        with self.fake._lock:
+            self.fake.requests.append({"method": self.command, "path": path, "form": kept})
+
+    def _openid_configuration(self, tenant: str) -> dict:
+        base = f"{self.fake.authority_host}/{tenant}"
+        return {
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
+                                                      "client_secret_basic"],
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": self.fake.issuer(tenant),
+            "request_uri_parameter_supported": False,
+            "userinfo_endpoint": f"{self.fake.authority_host}/oidc/userinfo",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "azp", "roles", "scp"],
+            "tenant_region_scope": "NA",
+            "cloud_instance_name": "microsoftonline.com",
+            "cloud_graph_host_name": "graph.windows.net",
+            "msgraph_host": "graph.microsoft.com",
+        }
+
+    def _instance_discovery(self, query: dict) -> None:
+        endpoint = urlsplit(query.get("authorization_endpoint", ""))
+        tenant = endpoint.path.strip("/").split("/")[0] if endpoint.path.strip("/") else "common"
+        host = urlsplit(self.fake.authority_host).netloc
+        self._json(200, {
+            "tenant_discovery_endpoint": f"{self.fake.authority_host}/{tenant}/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}]})
+
+    def _error(self, error: EntraError) -> None:
+        now = datetime.now(UTC)
+        trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
+        stamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
+        self._json(error.status, {
+            "error": error.error,
+            "error_description": (f"{error.description}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}"
+                                  f"\r\nTimestamp: {stamp}"),
+            "error_codes": [error.code], "timestamp": stamp, "trace_id": trace, "correlation_id": correlation,
+            "error_uri": f"{self.fake.authority_host}/error?code={error.code}"})
+
+    def _json(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Cache-Control", "no-store, no-cache")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

@@ -1,0 +1,169 @@
+"""The generic access-token validator: every rule it enforces, with the reason the caller sees."""
+from __future__ import annotations
+
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from server.auth.tokens import MAX_TOKEN_BYTES, JwksCache, TokenValidator
+from server.errors import Unauthorized
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+AUTHORITY = "https://login.example.test"
+ISSUER = f"{AUTHORITY}/{TENANT}/v2.0"
+AUDIENCE = "11111111-2222-3333-4444-555555555555"
+
+
+def _jwk(key, kid: str, issuer: str | None = ISSUER) -> dict:
+    entry = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    entry.update({"kid": kid, "use": "sig"})
+    if issuer:
+        entry["issuer"] = issuer.replace(TENANT, "{tenantid}")
+    return entry
+
+
+@pytest.fixture(scope="module")
+def key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def fetches(key):
+    calls = []
+
+    def fetch():
+        calls.append(time.monotonic())
+        return {"keys": [_jwk(key, "k1")]}
+    fetch.calls = calls
+    return fetch
+
+
+def _validator(fetch, **kw):
+    def issuer_for(claims):
+        return f"{AUTHORITY}/{claims.get('tid')}/v2.0" if claims.get("tid") == TENANT else None
+
+    def key_check(jwk, claims):
+        template = jwk.get("issuer")
+        return not template or template.replace("{tenantid}", claims.get("tid", "")) == claims.get("iss")
+    return TokenValidator(JwksCache(fetch), audiences=[AUDIENCE, "api://drafter.test/" + AUDIENCE],
+                          issuer_for=issuer_for, key_check=key_check, **kw)
+
+
+def _claims(**changes):
+    now = int(time.time())
+    claims = {"aud": AUDIENCE, "iss": ISSUER, "iat": now, "nbf": now, "exp": now + 600, "ver": "2.0",
+              "tid": TENANT, "oid": "AAAAAAAA-0000-0000-0000-000000000001", "scp": "User.Read access_as_user",
+              "name": "Ada Clerk", "preferred_username": "ada@agency.gov", "roles": ["Drafter.Admin"]}
+    for name, value in changes.items():
+        if value is None:
+            claims.pop(name, None)
+        else:
+            claims[name] = value
+    return claims
+
+
+def _token(key, kid="k1", alg="RS256", **changes):
+    return jwt.encode(_claims(**changes), key, algorithm=alg, headers={"kid": kid})
+
+
+def test_a_good_token_gives_the_user(key, fetches):
+    principal = _validator(fetches).validate(_token(key))
+    assert principal.user_key == f"{TENANT}:aaaaaaaa-0000-0000-0000-000000000001"
+    assert principal.roles == ("Drafter.Admin",)
+    assert principal.name == "Ada Clerk"
+
+
+def test_app_id_uri_audience_is_accepted(key, fetches):
+    assert _validator(fetches).validate(_token(key, aud="api://drafter.test/" + AUDIENCE)).tenant_id == TENANT
+
+
+def test_leeway_of_two_minutes(key, fetches):
+    now = int(time.time())
+    _validator(fetches).validate(_token(key, exp=now - 60))  # within leeway
+    with pytest.raises(Unauthorized, match="expired"):
+        _validator(fetches).validate(_token(key, exp=now - 180))
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"aud": "someone-else"}, "for another application"),
+    ({"iss": f"{AUTHORITY}/{TENANT}/v1.0"}, "issuer"),  # the key check or the issuer check
+    ({"tid": "00000000-0000-0000-0000-000000000000"}, "tenant or issuer that is not allowed"),
+    ({"exp": None}, "lacks the exp claim"),
+    ({"nbf": None}, "lacks the nbf claim"),
+    ({"iat": None}, "lacks the iat claim"),
+    ({"nbf": int(time.time()) + 3600}, "not valid yet"),
+    ({"ver": "1.0"}, "Only v2.0"),
+    ({"scp": "User.Read"}, "lacks the access_as_user scope"),
+    ({"scp": None}, "lacks the access_as_user scope"),
+    ({"oid": None}, "names no tenant or user"),
+])
+def test_bad_claims_are_refused_with_a_reason(key, fetches, changes, reason):
+    with pytest.raises(Unauthorized, match=reason):
+        _validator(fetches).validate(_token(key, **changes))
+
+
+def test_other_signing_key_is_refused(fetches):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(Unauthorized, match="signature is not valid"):
+        _validator(fetches).validate(_token(other))
+
+
+@pytest.mark.parametrize(("token", "reason"), [
+    ("", "no bearer token"),
+    ("not.a.jwt", "malformed"),
+    ("x" * (MAX_TOKEN_BYTES + 1), "too large"),
+])
+def test_garbage_is_refused_unread(fetches, token, reason):
+    with pytest.raises(Unauthorized, match=reason):
+        _validator(fetches).validate(token)
+    assert fetches.calls == []  # nothing was fetched for a token that could not be one
+
+
+def test_symmetric_and_none_algorithms_are_refused(key, fetches):
+    hs = jwt.encode(_claims(), "secret-secret-secret-secret-secret", algorithm="HS256", headers={"kid": "k1"})
+    with pytest.raises(Unauthorized, match="RS256"):
+        _validator(fetches).validate(hs)
+    none = jwt.encode(_claims(), None, algorithm="none", headers={"kid": "k1"})
+    with pytest.raises(Unauthorized, match="RS256"):
+        _validator(fetches).validate(none)
+
+
+def test_key_issued_for_another_tenant_is_refused(key):
+    def fetch():
+        return {"keys": [_jwk(key, "k1", issuer=f"{AUTHORITY}/99999999-0000-0000-0000-000000000000/v2.0")]}
+    with pytest.raises(Unauthorized, match="does not belong to its issuer"):
+        _validator(fetch).validate(_token(key))
+
+
+def test_unknown_kids_refetch_at_most_once_per_cooldown(key, fetches):
+    validator = _validator(fetches)
+    validator.validate(_token(key))
+    for _ in range(50):
+        with pytest.raises(Unauthorized, match="unknown key"):
+            validator.validate(_token(key, kid="made-up"))
+    assert len(fetches.calls) == 1  # the flood did not reach the authority
+
+
+def test_rotated_key_is_found_after_the_cooldown(key):
+    clock = [0.0]
+    new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    published = [[_jwk(key, "k1")]]
+
+    def fetch():
+        return {"keys": published[0]}
+    cache = JwksCache(fetch, cooldown=60, clock=lambda: clock[0])
+    assert cache.get("k1") is not None
+    published[0] = [_jwk(key, "k1"), _jwk(new_key, "k2")]
+    assert cache.get("k2") is None  # within the cooldown: no refetch
+    clock[0] = 61
+    assert cache.get("k2") is not None
+
+
+def test_unusable_keys_in_the_jwks_are_skipped(key):
+    def fetch():
+        return {"keys": [{"kty": "EC", "kid": "ec"}, {"kty": "RSA", "kid": "broken", "n": "!!", "e": "AQAB"},
+                         _jwk(key, "k1")]}
+    assert _validator(fetch).validate(_token(key)).tenant_id == TENANT
