@@ -20,8 +20,16 @@ class CallResult:
         return "".join(self.parts)
 
 
+def _with_estimate(usage: Usage, messages: list[dict], text: str, tokens) -> Usage:
+    """Some OpenAI-compatible servers (llama.cpp's among them) report no usage when streaming: count it here
+    with the same tokenizer used for budgets, so audit and quotas never see a free call."""
+    if usage.total_tokens or tokens is None:
+        return usage
+    return Usage(prompt_tokens=tokens.count_messages(messages), completion_tokens=tokens.count(text))
+
+
 def stream_call(model, messages: list[dict], *, max_tokens: int, stopped: Callable[[], bool],
-                sink: CallResult, temperature: float | None = None) -> Iterator[str]:
+                sink: CallResult, temperature: float | None = None, tokens=None) -> Iterator[str]:
     """Yield the answer's pieces as they arrive; fill `sink` (usage, finish_reason, model) at the end.
 
     The stream is closed in `finally`: when the consumer closes this generator (client gone) or `stopped()`
@@ -32,7 +40,8 @@ def stream_call(model, messages: list[dict], *, max_tokens: int, stopped: Callab
             raise Cancelled("the request was cancelled")
         completion = model.complete(messages, max_tokens=max_tokens, temperature=temperature)
         sink.parts.append(completion.text)
-        sink.usage, sink.finish_reason, sink.model = completion.usage, completion.finish_reason, completion.model
+        sink.usage = _with_estimate(completion.usage, messages, completion.text, tokens)
+        sink.finish_reason, sink.model = completion.finish_reason, completion.model
         yield completion.text
         return
     stream = model.stream(messages, max_tokens=max_tokens, temperature=temperature)
@@ -44,15 +53,16 @@ def stream_call(model, messages: list[dict], *, max_tokens: int, stopped: Callab
             yield piece
     finally:
         stream.close()
-    sink.usage, sink.finish_reason, sink.model = stream.usage, stream.finish_reason, stream.model or model.name
+    sink.usage = _with_estimate(stream.usage, messages, sink.text, tokens)
+    sink.finish_reason, sink.model = stream.finish_reason, stream.model or model.name
 
 
 def collect_call(model, messages: list[dict], *, max_tokens: int, stopped: Callable[[], bool],
-                 temperature: float | None = None) -> CallResult:
+                 temperature: float | None = None, tokens=None) -> CallResult:
     """The whole answer of one call (map and reduce workers), stopped between pieces once `stopped()`."""
     sink = CallResult()
     for _ in stream_call(model, messages, max_tokens=max_tokens, stopped=stopped, sink=sink,
-                         temperature=temperature):
+                         temperature=temperature, tokens=tokens):
         pass
     return sink
 

@@ -85,7 +85,7 @@ def _text_output_need(ctx: JobContext, text: str, body: dict) -> int:
 def _stream_text(ctx: JobContext, messages: list[dict], max_tokens: int, sink: CallResult,
                  temperature: float) -> Iterator[Event]:
     pieces = stream_call(ctx.model, messages, max_tokens=max_tokens, stopped=ctx.cancelled.is_set, sink=sink,
-                         temperature=temperature)
+                         temperature=temperature, tokens=ctx.tokens)
     try:
         for piece in pieces:
             yield ("delta", {"text": piece})
@@ -235,7 +235,7 @@ def _review_events(ctx, messages, max_tokens, text, context, aspects) -> Iterato
     yield ("progress", {"stage": "review", "done": 0, "total": 1})
     sink = CallResult()
     pieces = stream_call(ctx.model, messages, max_tokens=max_tokens, stopped=ctx.cancelled.is_set, sink=sink,
-                         temperature=0.2)
+                         temperature=0.2, tokens=ctx.tokens)
     try:
         for _piece in pieces:
             pass

@@ -66,9 +66,13 @@ class LocalModelServer:
     def start(self, timeout: float = 120.0) -> None:
         if not server_available():
             raise LocalModelUnavailable("llama-cpp-python[server] is not installed; `make run` installs it")
-        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115 (kept open)
-        self.process = subprocess.Popen(self.command(), stdout=output, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        output = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(self.command(), stdout=output, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        finally:
+            if output is not subprocess.DEVNULL:
+                output.close()  # the child holds its own copy of the descriptor
         deadline = time.monotonic() + timeout
         with requests.Session() as session:
             while time.monotonic() < deadline:
