@@ -30,7 +30,12 @@ PAGES = (
 )
 
 
+def _stop_on_sigterm(_signum, _frame):
+    raise KeyboardInterrupt  # `kill` or a supervisor stops us like Ctrl-C does: children are stopped too
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     os.environ.setdefault("DRAFTER_AUTH_MODE", "dev")
     try:
         settings = config_module.load()

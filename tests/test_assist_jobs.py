@@ -382,3 +382,12 @@ def test_summarize_validates_eagerly(tokens, body, error, field):
     with pytest.raises(error) as caught:
         JOBS["summarize"](body, make_ctx(FakeModel(), tokens))
     assert caught.value.field == field
+
+
+def test_summary_survives_an_echoed_fence_marker_before_the_points(tokens):
+    # Seen with SmolLM2-135M: the answer repeated the opening marker, then a cited sentence on the next line.
+    model = FakeModel(["<<<PARAGRAPHS\n[p1] The agency spent $4.2 million on IT, and satisfaction rose to 78%."])
+    _, result = run("summarize", {"text": "The agency spent $4.2 million on IT.\n\nSatisfaction rose to 78%."},
+                    make_ctx(model, tokens))
+    assert result["points"] == [{"text": "The agency spent $4.2 million on IT, and satisfaction rose to 78%.",
+                                 "sources": ["p1"]}]

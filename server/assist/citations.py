@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from server.assist.clean import clean
+
 _BRACKET = re.compile(r"\s*(?:\[([^\[\]\n]{1,300})\]|\(([^()\n]{1,300})\))")
 _ID_LIKE = re.compile(r"^(?:[a-z]{1,3}\d+(?:[.:][a-z]{0,3}\d+)*|\d+)$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bet\b|\s)\s*", re.IGNORECASE)
@@ -127,7 +129,9 @@ def parse_points(text: str, resolver: CitationResolver,
     that cites nothing valid. A line that is only a citation adds its sources to the point before it."""
     points: list[dict] = []
     rank = {key: i for i, key in enumerate(resolver.order)}
-    for segment in _segments(text):
+    # Clean the whole answer first: an echoed fence marker or preamble is a line of its own there, whereas
+    # inside one point it would take the point's text with it.
+    for segment in _segments(clean(text)):
         body, sources, _ = strip_citations(segment, resolver)
         if not _WORDS.search(body):
             if points and sources:
