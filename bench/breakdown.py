@@ -3,14 +3,18 @@
 Stages, each repeated and reported as the median in ms: token validation; Flask dispatch of a trivial
 route (/healthz through the WSGI test client: routing, request and response objects); request validation
 and prompt building (JobContext + JOBS["rewrite"] up to the first model call: presets, tiktoken counts);
-the upstream call (model.stream and reading the whole SSE answer, against the fake upstream process);
+the upstream call (model.stream and reading the whole SSE answer, against the fake upstream process), and
+the same request read by plain requests, and the SSE decoder alone on the bytes it received;
 post-checks (run_checks on the paragraph and its rewrite); and the whole request through the test client.
 """
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from pathlib import Path
+
+import requests
 
 from bench.gateway import PARAGRAPH, REWRITE_BODY
 from bench.services import FakeUpstreamProcess
@@ -31,6 +35,7 @@ def run(workdir: Path, *, repeat: int = 300) -> dict:
     from server.assist.calls import CallResult, stream_call
     from server.assist.checks import run_checks
     from server.assist.jobs import JOBS, JobContext
+    from server.llm.sse import iter_chat_text
 
     with FakeUpstreamProcess(workdir) as fake:
         app = create_app({"AUTH_MODE": "dev", "INSTANCE_PATH": str(workdir / "breakdown-instance"),
@@ -63,11 +68,27 @@ def run(workdir: Path, *, repeat: int = 300) -> dict:
 
         upstream()
         answer = sink.text
+        session = requests.Session()  # the same request, read by plain requests (keep-alive), then decoded
+        request_body = json.dumps(model._request_body(messages, max_tokens, 0.3, True), ensure_ascii=False).encode()
+        request_headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+
+        def plain_read():
+            session.post(model.chat_url, data=request_body, headers=request_headers, timeout=30).content  # noqa: B018
+
+        with session.post(model.chat_url, data=request_body, headers=request_headers, timeout=30,
+                          stream=True) as response:
+            pieces = list(response.iter_content(chunk_size=None))  # as the network delivered them
+
+        def decode_only():
+            for _ in iter_chat_text(iter(pieces)):
+                pass
         stages = {
             "token validation": _median_ms(lambda: auth.authenticate(headers["Authorization"]), repeat),
             "Flask dispatch (GET /healthz, test client)": _median_ms(lambda: client.get("/healthz"), repeat),
             "validation + prompt building (tiktoken)": _median_ms(prepare, repeat),
             "upstream call: stream + SSE decode": _median_ms(upstream, repeat),
+            "same stream, plain requests read (keep-alive)": _median_ms(plain_read, repeat),
+            "same stream, SSE decode alone (iter_chat_text, in memory)": _median_ms(decode_only, repeat),
             "post-checks (facts, readability)": _median_ms(lambda: run_checks(PARAGRAPH, answer), repeat),
             "whole request (test client, JSON)": _median_ms(
                 lambda: client.post("/api/v1/rewrite", json=REWRITE_BODY, headers=headers), repeat),
@@ -76,5 +97,5 @@ def run(workdir: Path, *, repeat: int = 300) -> dict:
         for _ in range(20):
             upstream()
         seen = fake.command("stats")
-    return {"repeat": repeat, "stages_ms": stages, "answer_chars": len(answer),
+    return {"repeat": repeat, "stages_ms": stages, "answer_chars": len(answer), "stream_pieces": len(pieces),
             "model_client_calls": 20, "model_client_connections": seen["connections"]}

@@ -37,7 +37,8 @@ def _calls(service: Service, fake: FakeUpstreamProcess, token: str, *, stream: b
     service_call = Call(f"{service.url}/api/v1/rewrite", json.dumps(body).encode(), headers,
                                 until="first" if stream else "full", first_text="service")
     fake.command("reset")
-    loadgen.timed(requests.Session(), service_call)
+    with requests.Session() as session:
+        loadgen.timed(session, service_call)
     sent = fake.command("last")
     upstream_body = json.dumps(sent["json"], ensure_ascii=False).encode("utf-8")  # as the model client encodes
     announced = int(sent["headers"].get("Content-Length", "0"))
@@ -89,13 +90,12 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
 
 def _connections(fake: FakeUpstreamProcess, call: Call, count: int = 100) -> dict:
     """TCP connections the fake accepted for `count` sequential calls: 1 when keep-alive works."""
-    session = requests.Session()
-    loadgen.timed(session, call)
-    fake.command("reset")
-    for _ in range(count):
+    with requests.Session() as session:
         loadgen.timed(session, call)
-    seen = fake.command("stats")
-    session.close()
+        fake.command("reset")
+        for _ in range(count):
+            loadgen.timed(session, call)
+        seen = fake.command("stats")
     return {"calls": count, "upstream_requests": seen["requests"], "upstream_connections": seen["connections"]}
 
 

@@ -70,6 +70,7 @@ def markdown(results: dict) -> str:
            "## Summary", "", "| target | measured | limit | result |", "| --- | --- | --- | --- |"]
     out += [f"| {what} | {_fmt(value, unit)} | {_fmt(target, unit)} | {'PASS' if ok else 'FAIL'} |"
             for _key, what, value, target, unit, ok in checks(results)]
+    out += _findings(results)
     if "gateway" in results:
         out += _gateway_section(results["gateway"])
     if "whatif" in results:
@@ -112,6 +113,68 @@ def _breakdown_section(results: dict) -> list[str]:
         s, d = keep["service"], keep["direct"]
         out.append(f"Through gunicorn, {s['calls']} service calls made the fake accept {s['upstream_connections']} "
                    f"new connections (the direct client: {d['upstream_connections']} for {d['calls']} calls).")
+    return out
+
+
+def _findings(results: dict) -> list[str]:
+    """What the figures say about where the time goes, with the code to change (as of the run's date)."""
+    out = ["", "## Findings", ""]
+    g, b, w = results.get("gateway"), results.get("breakdown"), results.get("whatif")
+    if g and b:
+        st = b["stages_ms"]
+        small = st["token validation"] + st["Flask dispatch (GET /healthz, test client)"] + \
+            st["validation + prompt building (tiktoken)"]
+        out.append(f"- **Rewrite overhead** (sequential +{g['sequential']['p50']:.1f} ms at p50). In-process, the "
+                   f"upstream call through the model client takes {st['upstream call: stream + SSE decode']:.1f} ms "
+                   f"where a plain requests read of the same stream takes {g['sequential']['direct']['p50']:.1f} ms "
+                   f"(direct p50, over HTTP); the post-checks take {st['post-checks (facts, readability)']:.1f} ms; "
+                   f"token validation, Flask dispatch and prompt building together {small:.1f} ms. The lead's code "
+                   "(auth, API) is not where the time goes.")
+    keep = g and g["upstream_connections"]["service"]
+    if keep and keep["upstream_connections"] >= keep["calls"]:
+        gain = (f" (the what-if build below: {g['sequential']['p50'] - w['sequential']['p50']:.1f} ms less added at "
+                f"p50 sequential)") if w else ""
+        out.append("- **No keep-alive to the model**: every streamed model call opens a new TCP connection "
+                   f"({keep['upstream_connections']} for {keep['calls']} calls). `iter_chat_text` "
+                   "(server/llm/sse.py) returns at `[DONE]` before the chunked body's last, empty chunk is read; "
+                   "`_stream_pieces` (server/llm/openai_client.py) then closes the response, and urllib3 drops "
+                   "a connection whose body was not read to the end. Fix: after `[DONE]`, read the rest of the "
+                   f"body (a few bounded reads until b\"\") before closing{gain}. Against a real https endpoint "
+                   "this saves a TCP + TLS handshake per call, and per map call of a long summary.")
+    if b:
+        plain = st["same stream, plain requests read (keep-alive)"]
+        decode = st["same stream, SSE decode alone (iter_chat_text, in memory)"]
+        out.append(f"- **Per-event cost of the stream**: plain requests reads the same stream in {plain:.1f} ms "
+                   f"in-process; the SSE decoder alone (line parsing, `json.loads`, filter checks for "
+                   f"{b.get('stream_pieces', '?')} network pieces) takes {decode:.1f} ms on those bytes; the model "
+                   "client's own reading (one `read1` per event, deadline and socket-timeout bookkeeping, "
+                   "generator layers) and the new connection per call make up the rest of its "
+                   f"{st['upstream call: stream + SSE decode']:.1f} ms.")
+        out.append("- **Post-checks**: `_facts` (server/assist/checks.py) calls `missing_numeric` twice, and each "
+                   "call runs `numeric_facts` on both texts, so each text is parsed twice; parse each text once "
+                   "and compare the parsed facts both ways. `_dates` (server/assist/facts.py) tests every match "
+                   "against every earlier span (quadratic in the number of dates): an occupancy array or bisect "
+                   "makes it linear.")
+    if g:
+        c = g["concurrent"]
+        out.append(f"- **50 concurrent clients** is a closed-loop saturation test on {results['machine']['cores']} "
+                   "cores shared by the 2 gunicorn workers, the fake upstream and 10 client processes: latency is "
+                   "clients / throughput (service "
+                   f"{c['service_run']['throughput_rps']:.0f} req/s vs. direct {c['direct_run']['throughput_rps']:.0f} "
+                   f"req/s, so p99 {c['service']['p99']:.0f} ms vs. {c['direct']['p99']:.0f} ms). The added p99 "
+                   "measures the service's CPU cost per request, multiplied by the queue; it falls only with less "
+                   "CPU per request (the items above) and more cores for the workers.")
+    for r in results.get("longdoc", [])[:1]:
+        out.append(f"- **Long document**: the map/reduce schedule itself is close to ideal (before the first call "
+                   f"{r['before_first_call_s']:.2f} s, map rounds as expected), but the post-checks on the 1 MB "
+                   f"source take {r['post_checks_s']:.1f} s of the {r['wall_s']:.1f} s. Besides the quadratic "
+                   "`_dates`, the `added` check parses the whole document for every summary; checking each "
+                   "point's figures against the paragraphs it cites would be both faster and more exact.")
+    if results["machine"]["load_before"] != "unknown":
+        out.append(f"- The machine was shared while this ran (load average before {results['machine']['load_before']}, "
+                   f"after {results['machine'].get('load_after', '?')}, on {results['machine']['cores']} cores): "
+                   "absolute figures are pessimistic; the ratios between runs taken at the same time are the "
+                   "meaningful part.")
     return out
 
 
@@ -172,8 +235,9 @@ def _longdoc_section(results: dict) -> list[str]:
            "Ideal = (ceil(chunks / concurrency) + reduce rounds) x 200 ms, where reduce rounds are the waves of "
            "reduce calls the fake saw plus the final streamed call. The median of the runs is reported.", "",
            "| setting | words (pages) | chunks | calls map / reduce / final | rounds map + reduce | ideal | wall "
-           "(runs) | ratio | before 1st call | after last answer | of which post-checks | points all cited |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+           "(runs) | ratio | before 1st call | after last answer | of which post-checks | ratio without post-checks "
+           "| points all cited |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results["longdoc"]:
         runs = ", ".join(f"{w:.2f}" for w in r["wall_s_runs"])
         out.append(f"| {r['label']}, concurrency {r['concurrency']} | {r['words']:,} ({r['pages']}) | {r['chunks']} | "
@@ -181,12 +245,14 @@ def _longdoc_section(results: dict) -> list[str]:
                    f"{r['map_rounds']} + {r['reduce_rounds']} | {r['ideal_s']:.2f} s | {r['wall_s']:.2f} s "
                    f"({runs}) | {r['ratio']:.2f}x | {r['before_first_call_s']:.2f} s | "
                    f"{r['after_last_answer_s']:.2f} s | {r['post_checks_s']:.2f} s | "
+                   f"{(r['wall_s'] - r['post_checks_s']) / r['ideal_s']:.2f}x | "
                    f"{r['every_point_cites_real_paragraphs']} |")
     out += ["", "`before 1st call`: from sending the request to the first model call reaching the fake (JSON "
             "parsing, base64, extraction, chunking). `after last answer`: from the final call's answer starting "
             "(its arrival + 200 ms) to the end of the HTTP response (streaming the answer, citations, "
             "post-checks, JSON). `of which post-checks`: `run_checks(document, summary, summary=True)` timed "
-            "alone in-process on the same text.", "",
+            "alone in-process on the same text; `ratio without post-checks` subtracts it from the wall time "
+            "(an estimate, not a measurement of a build without them).", "",
             "Chunking alone (in-process: `server.documents.paragraphs_from_text` then "
             "`server.assist.chunking.chunk_paragraphs` with `TokenCounter.count`, tokenizer loaded beforehand; "
             "median of repeats):", "",
