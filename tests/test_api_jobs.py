@@ -242,3 +242,33 @@ def test_concurrent_requests_all_succeed(client, auth_headers, upstream):
     for thread in threads:
         thread.join()
     assert results == [200] * 8
+
+
+@pytest.mark.parametrize(("job", "body"), [
+    ("rewrite", {"text": "hey all, meeting moved to 3pm, dont be late", "tone": "formal"}),
+    ("rewrite", {"text": "Their going too the meeting.", "preset": "proofread"}),
+    ("summarize", {"text": "Budgets rose 4%.\n\nStaff fell to 120.", "format": "bullets"}),
+    ("draft", {"instruction": "Thank the team.", "kind": "memo", "format": "html"}),
+    ("draft", {"instruction": "Thank the team.", "kind": "letter", "format": "docx"}),
+    ("review", {"text": "We will answer soon.", "context": "When? Who pays?"}),
+])
+def test_results_match_the_published_schema(client, auth_headers, job, body):
+    from jsonschema import Draft202012Validator
+
+    from server.assist.schemas import RESULTS
+
+    response = client.post(f"/api/v1/{job}", headers=auth_headers, json=body)
+    assert response.status_code == 200, response.get_json()
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message}"
+              for e in Draft202012Validator(RESULTS[job]).iter_errors(response.get_json())]
+    assert errors == []
+    assert set(response.get_json()) <= set(RESULTS[job]["properties"])  # nothing undocumented either
+
+
+def test_error_bodies_match_the_published_schema(client, auth_headers):
+    from jsonschema import Draft202012Validator
+
+    from server.api.openapi import ERROR
+
+    response = client.post("/api/v1/rewrite", headers=auth_headers, json={"text": ""})
+    assert list(Draft202012Validator(ERROR).iter_errors(response.get_json())) == []

@@ -41,10 +41,7 @@ def _run(job: str):
     events = JOBS[job](body, _context())  # validates the body before any model call
 
     def finish(result: dict) -> dict:
-        out = {"request_id": request_id, **result}
-        if job == "rewrite":
-            out.setdefault("guard", GUARD_NOT_CONFIGURED)
-        return out
+        return {"request_id": request_id, **result, "guard": result.get("guard", GUARD_NOT_CONFIGURED)}
 
     if _wants_stream(body):
         # The first event is awaited before answering, so a failure before any output (429, 502, bad
