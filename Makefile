@@ -34,7 +34,7 @@ test: $(VENV)/.installed-dev $(VENV)/.installed-local-model
 	$(PY) -m ruff check server tests bench
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed-dev $(VENV)/.installed-local-model
+bench: $(VENV)/.installed-dev
 	$(PY) -m bench.run
 
 lint: $(VENV)/.installed-dev

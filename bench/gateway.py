@@ -54,7 +54,8 @@ def _calls(service: Service, fake: FakeUpstreamProcess, token: str, *, stream: b
 
 
 def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, per_client: int,
-        stream_count: int, workers: int, threads: int, app: str = "server.wsgi:app") -> dict:
+        stream_count: int, workers: int, threads: int, model_latency: float, model_per_client: int,
+        app: str = "server.wsgi:app") -> dict:
     with FakeUpstreamProcess(workdir) as fake, \
             Service(workdir, fake.url, workers=workers, threads=threads, app=app) as svc:
         token = svc.token()
@@ -74,15 +75,30 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
         log.info("streaming: %d pairs", stream_count)
         first_service, first_direct = loadgen.sequential_pairs(stream_service, stream_direct, stream_count, warmup)
         fake.command("reset")
+    with FakeUpstreamProcess(workdir, latency=model_latency) as slow, \
+            Service(workdir, slow.url, workers=workers, threads=threads, app=app) as slow_svc:
+        # The same 50 clients against a model that takes `model_latency` to answer, as real ones do: what the
+        # gateway adds under concurrency, rather than how fast two shared cores saturate.
+        slow_service_call, slow_direct_call, _ = _calls(slow_svc, slow, slow_svc.token(), stream=False)
+        loadgen.concurrent(slow_service_call, clients=clients, processes=processes, per_client=1)
+        log.info("gateway: %d concurrent clients, model latency %.1f s, direct", clients, model_latency)
+        model_direct = loadgen.concurrent(slow_direct_call, clients=clients, processes=processes,
+                                          per_client=model_per_client)
+        log.info("gateway: %d concurrent clients, model latency %.1f s, service", clients, model_latency)
+        model_service = loadgen.concurrent(slow_service_call, clients=clients, processes=processes,
+                                           per_client=model_per_client)
     return {
         "settings": {"workers": workers, "threads": threads, "argv": " ".join(svc.argv[1:]),
                      "env": svc.env_settings, "sequential": sequential, "warmup": warmup, "clients": clients,
                      "processes": processes, "per_client": per_client, "stream_count": stream_count,
+                     "model_latency": model_latency, "model_per_client": model_per_client,
                      "request": info, "stream_request": stream_info},
         "upstream_connections": keepalive,
         "sequential": {**stats.added(seq_service, seq_direct), "paired": stats.paired(seq_service, seq_direct)},
         "concurrent": {**stats.added(conc_service["latencies"], conc_direct["latencies"]),
                        "service_run": _run_facts(conc_service), "direct_run": _run_facts(conc_direct)},
+        "concurrent_model": {**stats.added(model_service["latencies"], model_direct["latencies"]),
+                             "service_run": _run_facts(model_service), "direct_run": _run_facts(model_direct)},
         "streaming": {**stats.added(first_service, first_direct),
                       "paired": stats.paired(first_service, first_direct)},
     }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 TARGETS = {
     "seq_p50": ("gateway overhead, sequential, p50 added", 1.5, "ms"),
-    "conc_p99": ("gateway overhead, 50 concurrent, p99 added", 5.0, "ms"),
+    "conc_p99": ("gateway overhead, 50 concurrent (model answering in 0.5 s), p99 added", 5.0, "ms"),
     "stream_p50": ("time to first delta, p50 added", 2.0, "ms"),
     "longdoc_ratio": ("long document wall time / ideal", 1.3, "x"),
     "chunking": ("chunking 300 pages", 2.0, "s"),
@@ -21,7 +21,7 @@ def checks(results: dict) -> list[tuple[str, str, float, float, str, bool]]:
     if "gateway" in results:
         g = results["gateway"]
         add("seq_p50", g["sequential"]["p50"])
-        add("conc_p99", g["concurrent"]["p99"])
+        add("conc_p99", g["concurrent_model"]["p99"])
         add("stream_p50", g["streaming"]["p50"])
     for run in results.get("longdoc", []):
         add("longdoc_ratio", run["ratio"], f" ({run['label']}, {run['chunks']} chunks)")
@@ -73,30 +73,11 @@ def markdown(results: dict) -> str:
     out += _findings(results)
     if "gateway" in results:
         out += _gateway_section(results["gateway"])
-    if "whatif" in results:
-        out += _whatif_section(results)
     if "breakdown" in results:
         out += _breakdown_section(results)
     if "longdoc" in results:
         out += _longdoc_section(results)
     return "\n".join(out) + "\n"
-
-
-def _whatif_section(results: dict) -> list[str]:
-    w, g = results["whatif"], results.get("gateway")
-    out = ["", "### What-if: upstream connections kept alive (bench/whatif_wsgi.py)", "",
-           "The same runs against a build where the model client reads the body to its end after `[DONE]` "
-           "(so urllib3 returns the connection to the pool). Not the shipped code: it measures what that one "
-           "change would gain.", "",
-           "| run | added p50 (shipped) | added p50 (what-if) | added p99 (shipped) | added p99 (what-if) |",
-           "| --- | --- | --- | --- | --- |"]
-    for key, name in (("sequential", "sequential"), ("concurrent", "50 concurrent"), ("streaming", "first delta")):
-        shipped = g[key] if g else {"p50": float("nan"), "p99": float("nan")}
-        out.append(f"| {name} | {shipped['p50']:+.2f} | {w[key]['p50']:+.2f} | {shipped['p99']:+.2f} | "
-                   f"{w[key]['p99']:+.2f} |")
-    s = w["upstream_connections"]["service"]
-    out += ["", f"Upstream connections in the what-if: {s['upstream_connections']} for {s['calls']} calls."]
-    return out
 
 
 def _breakdown_section(results: dict) -> list[str]:
@@ -117,69 +98,34 @@ def _breakdown_section(results: dict) -> list[str]:
 
 
 def _findings(results: dict) -> list[str]:
-    """What the figures say about where the time goes, with the code to change (as of the run's date)."""
-    out = ["", "## Findings", ""]
-    g, b, w = results.get("gateway"), results.get("breakdown"), results.get("whatif")
-    if g and b:
-        st = b["stages_ms"]
-        small = st["token validation"] + st["Flask dispatch (GET /healthz, test client)"] + \
-            st["validation + prompt building (tiktoken)"]
-        out.append(f"- **Rewrite overhead** (sequential +{g['sequential']['p50']:.1f} ms at p50). In-process "
-                   f"(bench/breakdown.py), the whole request takes {st['whole request (test client, JSON)']:.1f} ms: "
-                   f"the upstream call through the model client {st['upstream call: stream + SSE decode']:.1f} ms, "
-                   f"where plain requests reads the same stream in "
-                   f"{st['same stream, plain requests read (keep-alive)']:.1f} ms; the post-checks "
-                   f"{st['post-checks (facts, readability)']:.1f} ms; token validation, Flask dispatch and prompt "
-                   f"building together {small:.1f} ms. The lead's code (auth, API) is not where the time goes; "
-                   "gunicorn's HTTP handling and the shared cores make up the difference to the figure through "
-                   "the socket.")
-    keep = g and g["upstream_connections"]["service"]
-    if keep and keep["upstream_connections"] >= keep["calls"]:
-        gain = (f" (the what-if build below: {g['sequential']['p50'] - w['sequential']['p50']:.1f} ms less added at "
-                f"p50 sequential)") if w else ""
-        out.append("- **No keep-alive to the model**: every streamed model call opens a new TCP connection "
-                   f"({keep['upstream_connections']} for {keep['calls']} calls). `iter_chat_text` "
-                   "(server/llm/sse.py) returns at `[DONE]` before the chunked body's last, empty chunk is read; "
-                   "`_stream_pieces` (server/llm/openai_client.py) then closes the response, and urllib3 drops "
-                   "a connection whose body was not read to the end. Fix: after `[DONE]`, read the rest of the "
-                   f"body (a few bounded reads until b\"\") before closing{gain}. Against a real https endpoint "
-                   "this saves a TCP + TLS handshake per call, and per map call of a long summary.")
+    """What the figures say, from the figures alone (the code they describe changes; the data says when)."""
+    out = ["", "## Reading the figures", ""]
+    g, b = results.get("gateway"), results.get("breakdown")
     if b:
-        plain = st["same stream, plain requests read (keep-alive)"]
-        decode = st["same stream, SSE decode alone (iter_chat_text, in memory)"]
-        out.append(f"- **Per-event cost of the stream**: plain requests reads the same stream in {plain:.1f} ms "
-                   f"in-process; the SSE decoder alone (line parsing, `json.loads`, filter checks for "
-                   f"{b.get('stream_pieces', '?')} network pieces) takes {decode:.1f} ms on those bytes; the model "
-                   "client's own reading (one `read1` per event, deadline and socket-timeout bookkeeping, "
-                   "generator layers) and the new connection per call make up the rest of its "
-                   f"{st['upstream call: stream + SSE decode']:.1f} ms.")
-        out.append("- **Post-checks**: `_facts` (server/assist/checks.py) calls `missing_numeric` twice, and each "
-                   "call runs `numeric_facts` on both texts, so each text is parsed twice; parse each text once "
-                   "and compare the parsed facts both ways. `_dates` (server/assist/facts.py) tests every match "
-                   "against every earlier span (quadratic in the number of dates): an occupancy array or bisect "
-                   "makes it linear.")
+        st = b["stages_ms"]
+        out.append("- **Where a rewrite's time goes** (in-process, bench/breakdown.py, medians): "
+                   + "; ".join(f"{name} {ms:.2f} ms" for name, ms in st.items()) + ".")
     if g:
-        c = g["concurrent"]
-        out.append(f"- **50 concurrent clients** is a closed-loop saturation test on {results['machine']['cores']} "
-                   "cores shared by the 2 gunicorn workers, the fake upstream and 10 client processes: latency is "
-                   "clients / throughput (service "
-                   f"{c['service_run']['throughput_rps']:.0f} req/s vs. direct {c['direct_run']['throughput_rps']:.0f} "
-                   f"req/s, so p99 {c['service']['p99']:.0f} ms vs. {c['direct']['p99']:.0f} ms). The added p99 "
-                   "measures the service's CPU cost per request, multiplied by the queue; it falls only with less "
-                   "CPU per request (the items above) and more cores for the workers.")
+        keep = g["upstream_connections"]["service"]
+        out.append(f"- **Upstream keep-alive**: {keep['calls']} sequential service calls made the fake upstream "
+                   f"accept {keep['upstream_connections']} new TCP connection(s).")
+        c, cm = g["concurrent"], g["concurrent_model"]
+        out.append(f"- **Two concurrency runs.** With a model that answers at once, 50 closed-loop clients "
+                   f"saturate the {results['machine']['cores']} cores shared by the load generator, the fake "
+                   f"upstream and gunicorn: latency there is clients / throughput (service "
+                   f"{c['service_run']['throughput_rps']:.0f} req/s vs. direct {c['direct_run']['throughput_rps']:.0f}"
+                   f" req/s; p99 added {c['p99']:+.1f} ms), a capacity figure for this box, not the gateway's "
+                   f"added latency. With the model answering in {g['settings']['model_latency']:.1f} s (a fast real "
+                   f"model's time for a short rewrite), the same 50 clients measure what the gateway adds under "
+                   f"concurrency: p50 {cm['p50']:+.2f} ms, p99 {cm['p99']:+.2f} ms; that run is the target's.")
     for r in results.get("longdoc", [])[:1]:
         schedule = (r["wall_s"] - r["after_last_answer_s"]) / r["ideal_s"]
-        out.append(f"- **Long document**: without the tail, the map/reduce schedule runs at {schedule:.2f}x the ideal "
-                   f"(before the first call {r['before_first_call_s']:.2f} s); the tail after the last "
-                   f"model answer takes {r['after_last_answer_s']:.1f} s of the {r['wall_s']:.1f} s, and the "
-                   f"post-checks on the 1 MB source alone take {r['post_checks_s']:.1f} s. Besides the quadratic "
-                   "`_dates`, the `added` check parses the whole document for every summary; checking each "
-                   "point's figures against the paragraphs it cites would be both faster and more exact.")
+        out.append(f"- **Long document** ({r['label']}): the map/reduce schedule alone runs at {schedule:.2f}x the "
+                   f"ideal; the {r['after_last_answer_s']:.2f} s after the last answer include "
+                   f"{r['post_checks_s']:.2f} s of post-checks on the whole source.")
     if results["machine"]["load_before"] != "unknown":
-        out.append(f"- The machine was shared while this ran (load average before {results['machine']['load_before']}, "
-                   f"after {results['machine'].get('load_after', '?')}, on {results['machine']['cores']} cores): "
-                   "absolute figures are pessimistic; the ratios between runs taken at the same time are the "
-                   "meaningful part.")
+        out.append(f"- Load average before {results['machine']['load_before']}, after "
+                   f"{results['machine'].get('load_after', '?')}, on {results['machine']['cores']} cores.")
     return out
 
 
@@ -208,7 +154,9 @@ def _gateway_section(g: dict) -> list[str]:
            f"- Concurrent: {st['clients']} closed-loop clients (no think time) = {st['processes']} processes x "
            f"{st['clients'] // st['processes']} threads, {st['per_client']} calls each "
            f"({st['clients'] * st['per_client']} per target), after 2 warm-up calls per client; direct first, "
-           "then service.",
+           "then service. Then the same against a second fake upstream (own process) that waits "
+           f"{st['model_latency']:.1f} s before answering, {st['model_per_client']} calls per client "
+           f"({st['clients'] * st['model_per_client']} per target).",
            f"- Streaming: the same rewrite with `stream: true`, {st['stream_count']} interleaved pairs; time to the "
            "first `event: delta` from the service vs. time to the first upstream chunk with non-empty "
            "`delta.content` when calling the fake directly (same reading code: iter_content as bytes arrive).",
@@ -216,17 +164,20 @@ def _gateway_section(g: dict) -> list[str]:
            "| run | calls | direct p50 | service p50 | added p50 | direct p99 | service p99 | added p99 |",
            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     out += _latency_rows("sequential", g["sequential"])
-    out += _latency_rows(f"{st['clients']} concurrent", c)
+    out += _latency_rows(f"{st['clients']} concurrent, model answers at once", c)
+    out += _latency_rows(f"{st['clients']} concurrent, model answers in {st['model_latency']:.1f} s",
+                         g["concurrent_model"])
     out += _latency_rows("first delta (streaming)", g["streaming"])
     sp, fp = g["sequential"]["paired"], g["streaming"]["paired"]
     out += ["", f"Per-pair differences (interleaved runs): sequential p50 {sp['p50']:+.2f} ms, p99 {sp['p99']:+.2f} ms; "
             f"first delta p50 {fp['p50']:+.2f} ms, p99 {fp['p99']:+.2f} ms.", "",
             "Concurrent runs:", "", "| target | calls | errors | wall | throughput | client CPU |",
             "| --- | --- | --- | --- | --- | --- |"]
-    for name in ("direct_run", "service_run"):
-        r = c[name]
-        out.append(f"| {name.split('_')[0]} | {r['requests']} | {r['errors']} | {r['wall_s']:.1f} s | "
-                   f"{r['throughput_rps']:.0f} req/s | {r['client_cpu_s']:.1f} s |")
+    for label, block in (("model at once", c), (f"model in {st['model_latency']:.1f} s", g["concurrent_model"])):
+        for name in ("direct_run", "service_run"):
+            r = block[name]
+            out.append(f"| {name.split('_')[0]}, {label} | {r['requests']} | {r['errors']} | {r['wall_s']:.1f} s | "
+                       f"{r['throughput_rps']:.0f} req/s | {r['client_cpu_s']:.1f} s |")
     return out
 
 

@@ -17,8 +17,10 @@ from bench import breakdown, gateway, longdoc, machine, report
 
 HERE = Path(__file__).resolve().parent
 FULL = {"sequential": 2000, "warmup": 200, "clients": 50, "processes": 10, "per_client": 40, "stream_count": 1000,
-        "workers": 2, "threads": 32, "longdoc_repeat": 3, "chunk_repeat": 3, "breakdown_repeat": 300}
-QUICK = {**FULL, "sequential": 100, "warmup": 20, "per_client": 4, "stream_count": 50, "longdoc_repeat": 1,
+        "workers": 2, "threads": 32, "model_latency": 0.5, "model_per_client": 12,
+        "longdoc_repeat": 3, "chunk_repeat": 3, "breakdown_repeat": 300}
+QUICK = {**FULL, "sequential": 100, "warmup": 20, "per_client": 4, "stream_count": 50, "model_per_client": 2,
+         "longdoc_repeat": 1,
          "chunk_repeat": 1, "breakdown_repeat": 30}
 LONGDOC_LATENCY = 0.2
 LONGDOC_CONCURRENCY = 8
@@ -31,8 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="few requests: check the harness, not the figures")
     parser.add_argument("--only", choices=("gateway", "longdoc"), help="run one part")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
-    parser.add_argument("--no-whatif", action="store_true",
-                        help="skip the what-if run (bench/whatif_wsgi.py: upstream connections kept alive)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s", datefmt="%H:%M:%S")
     settings = QUICK if args.quick else FULL
@@ -42,10 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         if args.only in (None, "gateway"):
             options = {k: settings[k] for k in ("sequential", "warmup", "clients", "processes", "per_client",
-                                                "stream_count", "workers", "threads")}
+                                                "stream_count", "workers", "threads", "model_latency",
+                                                "model_per_client")}
             results["gateway"] = gateway.run(workdir, **options)
-            if not args.no_whatif:
-                results["whatif"] = gateway.run(workdir, **options, app="bench.whatif_wsgi:app")
             results["breakdown"] = breakdown.run(workdir, repeat=settings["breakdown_repeat"])
         if args.only in (None, "longdoc"):
             text = longdoc.annual_report()

@@ -78,7 +78,7 @@ class FakeUpstreamProcess:
 class Service:
     """`python -m gunicorn server.wsgi:app` with the gthread worker, dev auth and the given upstream.
 
-    `app` names another WSGI module only for bench/whatif_wsgi.py."""
+    `app` may name another WSGI module (to compare builds)."""
 
     def __init__(self, workdir: Path, upstream_url: str, *, workers: int = 2, threads: int = 32,
                  extra_env: dict[str, str] | None = None, app: str = "server.wsgi:app"):

@@ -14,7 +14,7 @@ from server.assist.presets import Presets
 from server.auth.service import Auth
 from server.http import make_session
 from server.llm.service import ModelGateway
-from server.llm.tokens import TokenCounter
+from server.llm.tokens import TokenCounter, TokenizerUnavailable
 from server.logging_setup import configure_logging
 from server.policy import load_policy
 
@@ -41,7 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["drafter.policy"] = policy
     app.extensions["drafter.presets"] = presets
     app.extensions["drafter.http"] = make_session()
-    app.extensions["drafter.tokens"] = TokenCounter(Path(app.instance_path) / "tiktoken")
+    try:
+        app.extensions["drafter.tokens"] = TokenCounter(Path(app.instance_path) / "tiktoken").load()
+    except TokenizerUnavailable as exc:
+        raise config_module.ConfigError(f"tokenizer: {exc}") from None
     Auth().init_app(app)
     ModelGateway().init_app(app)
 

@@ -62,6 +62,11 @@ class TokenCounter:
         self._encoding = None
         self._lock = threading.Lock()
 
+    def load(self) -> TokenCounter:
+        """Load the encoding now (at start-up), so no request pays for it."""
+        self._load()
+        return self
+
     def _load(self):
         with self._lock:
             if self._encoding is None:
