@@ -9,31 +9,15 @@ first it prints `URL <base url>`; then it answers the commands
     last   -> JSON of the last chat request: {"json": body, "headers": {...}}
     reset  -> "ok" (forgets the requests seen so far)
 and stops at end of input (the parent closing the pipe, or exiting).
-
-Its sockets get TCP_NODELAY, as real HTTP servers set (gunicorn, uvicorn, nginx): FakeUpstream writes a
-response in many small pieces, and without it Nagle's algorithm holds each piece until the client's delayed
-ACK (about 40 ms on Linux), which would swamp the figures being measured.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
 
 from bench.responders import respond, stage
-from tests.fakes import upstream
 from tests.fakes.upstream import FakeUpstream
-
-
-class _NoDelayHandler(upstream._Handler):
-    connections = 0  # TCP connections accepted: shows whether clients reuse them (keep-alive)
-
-    def setup(self) -> None:
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().setup()
-        with self.server.fake._lock:
-            _NoDelayHandler.connections += 1
 
 
 def _stats(fake: FakeUpstream) -> dict:
@@ -45,7 +29,7 @@ def _stats(fake: FakeUpstream) -> dict:
         entry = stages.setdefault(stage(r["json"] or {}), {"count": 0, "times": []})
         entry["count"] += 1
         entry["times"].append(round(r["time"] - start, 4))
-    return {"stages": stages, "disconnects": fake.disconnects, "connections": _NoDelayHandler.connections,
+    return {"stages": stages, "disconnects": fake.disconnects, "connections": fake.connections_accepted,
             "requests": len(seen), "first_at": start,
             "last_at": seen[-1]["time"] if seen else 0.0}
 
@@ -63,7 +47,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before answering a chat request")
     args = parser.parse_args(argv)
-    upstream._Handler = _NoDelayHandler  # this process only: FakeUpstream.start() builds its server with it
     fake = FakeUpstream(model="fake")
     fake.latency = args.latency
     fake.responder = respond
@@ -79,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
             elif command == "reset":
                 with fake._lock:
                     fake.requests.clear()
-                    _NoDelayHandler.connections = 0
+                    fake.connections_accepted = 0
                 answer = "ok"
             else:
                 answer = json.dumps({"error": f"unknown command {command!r}"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from server.assist.checks import run_checks
-from server.assist.facts import number_values
+from server.assist.facts import number_values, numeric_facts
 from server.assist.readability import detect_language, ease_to_grade, grade_level
 
 
@@ -109,3 +109,58 @@ def test_readability_before_and_after_in_checks():
                              "The committee wants big changes.")["readability"]
     assert readability["formula"] == "flesch-kincaid" and readability["language"] == "en"
     assert readability["before"] > readability["after"]
+
+
+# Recorded from the checks before they were made fast (each text parsed once, dates found in linear time,
+# figures looked up in sets): the same inputs must keep giving exactly these results.
+def test_numeric_facts_in_reading_order_each_figure_once():
+    text = ("Due March 5, 2024 (2024-03-05), i.e. 5 March 2024 or 05/03/2024; USD 12, 1,500 €, 3 millions, 8 %, "
+            "Sept. 3 and 7.")
+    assert [(f.kind, f.value, f.start) for f in numeric_facts(text)] == [
+        ("date", "March 5, 2024", 4), ("date", "2024-03-05", 19), ("date", "5 March 2024", 37),
+        ("date", "05/03/2024", 53), ("amount", "USD 12", 65), ("amount", "1,500 €", 73),
+        ("number", "3 millions", 82), ("percentage", "8 %", 94), ("date", "Sept. 3", 99), ("number", "7", 111)]
+
+
+def test_mixed_figures_recorded_result():
+    source = ("Sept. 3 $4.2 million USD 12 ne jamais 1.  €1.5bn 40% 13/13/2020  et  3 francs 3 millions 1.500 €1.5bn "
+              "5 March 2024 le 1er janvier 2025 05/03/2024 ne jamais 1.234,5 rapport .  5 livres sterling €1.5bn douze "
+              "05/03/2024 4.200.000,50 $4.2 million 8 % 1.500")
+    checks = run_checks(source, "a été approuvé 3.75", language="fr")
+    figures = [(f["kind"], f["value"]) for f in checks["facts"]["missing"] if f["kind"] not in ("name", "negation")]
+    assert figures == [
+        ("date", "Sept. 3"), ("amount", "3 $"), ("amount", "4.2 million USD"), ("number", "12"), ("number", "1"),
+        ("amount", "€1.5bn"), ("percentage", "40%"), ("number", "13"), ("number", "2020"), ("amount", "3 francs"),
+        ("number", "3 millions"), ("amount", "1.500 €"), ("number", "1.5bn"), ("date", "5 March 2024"),
+        ("date", "1er janvier 2025"), ("date", "05/03/2024"), ("number", "1.234,5"),
+        ("amount", "5 livres sterling"), ("amount", "4.200.000,50 $"), ("number", "4.2 million"),
+        ("percentage", "8 %"), ("number", "1.500")]
+    assert checks["facts"]["added"] == [{"kind": "number", "value": "3.75"}]
+
+
+def test_french_rewrite_recorded_result():
+    source = ("Le budget révisé de 4,2 M€ couvre une hausse de 12 % depuis le 14 mars 2025. Le comité ne doit pas "
+              "attendre : le rapport de 1 500 pages est dû le 30 juin 2025.")
+    output = ("Le budget révisé, de 4 200 000 euros, couvre une hausse de 12 pour cent depuis le 14 mars 2025. "
+              "Le rapport est attendu le 30 juin 2025.")
+    assert run_checks(source, output)["facts"] == {
+        "missing": [{"kind": "number", "value": "1 500"}, {"kind": "negation", "value": "ne doit pas"}],
+        "added": []}
+
+
+def test_summary_figures_are_looked_up_in_the_whole_document():
+    paragraphs = [f"In {2000 + i % 20}, spending on item {i} reached ${i}.5 million, up {i % 40}%." for i in range(2000)]
+    document = "\n\n".join(paragraphs + ["The last review was on 14 March 2025."])
+    summary = "- Spending on item 1999 reached $1999.5 million by March 14, 2025.\n- Costs rose 4.75% to $8.25 million."
+    added = run_checks(document, summary, summary=True)["facts"]["added"]
+    assert [f["value"] for f in added] == ["4.75%", "$8.25 million"]
+
+
+@pytest.mark.parametrize("source, output, lost", [
+    ("Apply by March 5.", "Apply by March 5, 2024.", []),  # the source's missing year is a wildcard
+    ("Apply by March 2024.", "Apply by 5 March 2024.", []),
+    ("Apply in March 2024.", "Apply in March 2025.", [("date", "March 2024")]),
+    ("We need 5 copies.", "Due 2024-03-05.", []),  # a number may live on as a date's day
+])
+def test_dates_match_with_missing_parts(source, output, lost):
+    assert missing(source, output) == lost

@@ -145,6 +145,63 @@ def test_abandoned_generator_closes_upstream(upstream, session):
     assert upstream.wait_for_disconnect(timeout=5)
 
 
+# -- keep-alive: every kind of answer, read to its end, gives the connection back to the pool --
+
+def _stream_text(model: OpenAICompatibleModel) -> str:
+    with model.stream(MESSAGES) as stream:
+        return "".join(stream)
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+def test_sequential_calls_reuse_one_connection(upstream, session, streaming):
+    model = make(upstream, session)
+    for i in range(5):
+        upstream.queue_reply(f"Answer number {i}.")
+        assert (_stream_text(model) if streaming else model.complete(MESSAGES).text) == f"Answer number {i}."
+    assert upstream.connections_accepted == 1
+
+
+def test_error_answers_keep_the_connection(upstream, session):
+    model = make(upstream, session)
+    upstream.queue_error(503)  # retried on the same connection
+    upstream.queue_reply("Recovered.")
+    assert _stream_text(model) == "Recovered."
+    upstream.queue_error(404)
+    with pytest.raises(UpstreamError, match="404"):
+        _stream_text(model)
+    upstream.queue_reply("Still here.")
+    assert model.complete(MESSAGES).text == "Still here."
+    assert upstream.connections_accepted == 1
+
+
+DONE_EVENT = b'data: {"choices":[{"index":0,"delta":{"content":"Done."},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+
+
+@pytest.mark.parametrize("after_done,connections", [
+    (b"", 1),
+    (b": bye\n\n", 1),  # a little more, then the end: drained, the connection is reused
+    (b": junk\n" * 200_000, 2),  # 1.4 MB more: the drain gives up and the connection is dropped
+])
+def test_what_follows_done_is_drained_within_bounds(upstream, session, after_done, connections):
+    upstream.queue_raw_stream(DONE_EVENT + after_done, chunk_size=4096)
+    model = make(upstream, session)
+    assert _stream_text(model) == "Done."
+    upstream.queue_reply("Next.")
+    assert _stream_text(model) == "Next."
+    assert upstream.connections_accepted == connections
+
+
+def test_a_body_that_never_ends_after_done_does_not_hold_the_answer(upstream, session):
+    upstream.queue_fault("hang_after_done", text="All said.")
+    model = make(upstream, session, read_timeout=30.0, total_budget=60.0)
+    started = time.monotonic()
+    with model.stream(MESSAGES) as stream:
+        assert "".join(stream) == "All said."
+    assert stream.finish_reason == "stop"
+    assert time.monotonic() - started < 10  # the drain's short wait, not the 30 s read timeout
+    assert upstream.wait_for_disconnect(timeout=5)  # the half-read connection was dropped, not pooled
+
+
 # -- retries --
 
 @pytest.mark.parametrize("header,value,at_least", [("Retry-After", "1", 0.9), ("retry-after-ms", "400", 0.35)])

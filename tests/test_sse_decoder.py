@@ -181,6 +181,23 @@ def test_overlong_line_is_refused():
         decoder.feed(b"data: 0123456789")
 
 
+@pytest.mark.parametrize("line,refused", [
+    ("data: 0123", False),
+    ("data: éééé", False),  # 10 characters in 14 bytes: the limit counts characters
+    ("data: ééééé", True),
+    ("data: 𝄞𝄞𝄞𝄞", False),
+])
+def test_line_limit_counts_characters_in_any_split(line, refused):
+    data = line.encode()
+    for cut in range(len(data) + 1):
+        decoder = SSEDecoder(max_line_chars=10)
+        if refused:
+            with pytest.raises(UpstreamError, match="longer than 10"):
+                decoder.feed(data[:cut]), decoder.feed(data[cut:])
+        else:
+            assert decoder.feed(data[:cut]) + decoder.feed(data[cut:] + b"\n\n") == [Event(line[6:])]
+
+
 # -- the chat layer's edge cases --
 
 def chunk(content=None, finish=None, **extra) -> bytes:

@@ -1,7 +1,7 @@
 """Post-checks on every result: facts kept (and figures added) and readability before and after."""
 from __future__ import annotations
 
-from server.assist.facts import missing_numeric
+from server.assist.facts import FactIndex, missing_from, numeric_facts
 from server.assist.readability import FORMULAS, detect_language, grade_level
 from server.assist.wordfacts import missing_names, missing_negations
 
@@ -13,15 +13,19 @@ def primary_language(tag: str | None) -> str | None:
 def _facts(source: str, output: str, reference: str, *, word_level: bool, language: str,
            want_missing: bool, negations: bool) -> dict:
     facts: dict = {}
+    # each text is parsed once and compared both ways
+    source_facts = numeric_facts(source) if want_missing or reference is source else None
+    output_facts = numeric_facts(output)
     if want_missing:
-        missing = missing_numeric(source, output)
+        missing = missing_from(source_facts, FactIndex(output, output_facts))
         if word_level:
             missing += missing_names(source, output)
             if negations:
                 missing += missing_negations(source, output, language)
         facts["missing"] = [f.to_dict() for f in missing]
     # figures in the result that the source never gave: the model invented them
-    facts["added"] = [f.to_dict() for f in missing_numeric(output, reference)]
+    reference_index = FactIndex(reference, source_facts if reference is source else None)
+    facts["added"] = [f.to_dict() for f in missing_from(output_facts, reference_index)]
     return facts
 
 

@@ -7,7 +7,10 @@ amount; "5 mars 2024", "March 5, 2024" and "2024-03-05" one date; "1,500" may be
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SEP = "[ \u00a0\u202f]"  # French thousands separators: space, no-break space, narrow no-break space
 _NUM = rf"(?:\d{{1,3}}(?:(?:{_SEP}|,|\.)\d{{3}})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
@@ -36,6 +39,11 @@ _PERCENT = re.compile(rf"(?<![\w.,])(?P<n>{_NUM}){_SEP}?(?:%|percent\b|per cent\
 _SCALED = re.compile(rf"(?<![\w.,])(?P<n>{_NUM}){_SEP}?(?P<s>{_SCALE_WORDS})\b", re.IGNORECASE)
 _PLAIN = re.compile(rf"(?<![\w.,])(?P<n>{_NUM})(?![\w])")
 _LIST_MARKER = re.compile(r"^\s*\d{1,2}[.)]\s", re.MULTILINE)
+_SEP_RE = re.compile(_SEP)
+# the first digit of each run; a lone \d first lets the regex engine skip to digits instead of trying every position
+_RUN_START = re.compile(r"\d(?<!\d\d)")
+_WORD_OR_HYPHEN = re.compile(r"[a-zà-ÿ-]+")
+_AMOUNT_LEAD = 5  # most characters an amount has before its number: "USD" + space + separator
 
 _EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December"]
@@ -79,11 +87,12 @@ class Fact:
         return {"kind": self.kind, "value": self.value}
 
 
+@lru_cache(maxsize=4096)  # documents repeat their figures; the result is immutable
 def number_values(raw: str) -> frozenset[float]:
     """Every plausible value of a written number: '1,500' -> {1500, 1.5}; '4 200,5' -> {4200.5}."""
     s = raw.strip()
-    if re.search(_SEP, s):
-        s = re.sub(_SEP, "", s)
+    if _SEP_RE.search(s):
+        s = _SEP_RE.sub("", s)
         return frozenset({float(s.replace(",", "."))}) if s.count(",") + s.count(".") <= 1 else frozenset()
     commas, dots = s.count(","), s.count(".")
     if commas and dots:  # the later one is the decimal mark
@@ -125,11 +134,64 @@ def _year(raw: str | None) -> int | None:
     return year + 2000 if year < 100 else year
 
 
-def _dates(text: str) -> tuple[list[Fact], list[tuple[int, int]]]:
+def _scan(pattern: re.Pattern, text: str, candidates: Iterable[int]) -> Iterator[re.Match]:
+    """What pattern.finditer(text) yields, trying the pattern only at `candidates`: ascending positions that
+    include every position where a match can start. Every figure pattern needs a digit, and digits are rare
+    in prose, so this skips most of the text (the regex engine would otherwise try every position)."""
+    end = 0
+    for start in candidates:
+        if start >= end:
+            m = pattern.match(text, start)
+            if m:
+                end = m.end()
+                yield m
+
+
+def _digit_runs(text: str) -> list[int]:
+    """Where each run of digits starts: a match of _NUM (not preceded by a digit) can only start there."""
+    return [m.start() for m in _RUN_START.finditer(text)]
+
+
+def _leads(runs: list[int], lead: int) -> Iterator[int]:
+    """Every position up to `lead` characters before each digit run, ascending, once each."""
+    tried = -1
+    for run in runs:
+        yield from range(max(tried + 1, run - lead), run + 1)
+        tried = run
+
+
+def _month_starts(text: str, runs: list[int]) -> Iterator[int]:
+    """Where a month name may start for "March 5" / "March 2024": the word (with an optional dot) that sits
+    right before the whitespace before a digit run. The month is a whole word (a boundary before it, a dot
+    or whitespace after it), so this is the only start a match ending in that digit run can have."""
+    for run in runs:
+        i = run
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        if i == run:
+            continue
+        if i > 0 and text[i - 1] == ".":
+            i -= 1
+        word_end = i
+        while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_"):  # \w, as the regex engine reads it
+            i -= 1
+        if i < word_end:
+            yield i
+
+
+def _date_candidates(kind: str, text: str, runs: list[int]) -> Iterable[int]:
+    return _month_starts(text, runs) if kind in ("mdy", "my") else runs
+
+
+def _dates(text: str, runs: list[int]) -> tuple[list[Fact], list[tuple[int, int]]]:
     facts, spans = [], []
+    taken_starts: list[int] = []  # the spans taken so far, disjoint, kept sorted (so their ends are too)
+    taken_ends: list[int] = []
     for kind, pattern in _DATES:
-        for m in pattern.finditer(text):
-            if any(s < m.end() and m.start() < e for s, e in spans):
+        for m in _scan(pattern, text, _date_candidates(kind, text, runs)):
+            start, end = m.span()
+            i = bisect_right(taken_ends, start)  # the first taken span ending after this one starts
+            if i < len(taken_starts) and taken_starts[i] < end:
                 continue
             g = m.groupdict()
             keys = set()
@@ -144,15 +206,18 @@ def _dates(text: str) -> tuple[list[Fact], list[tuple[int, int]]]:
                 if month and (day is None or 1 <= day <= 31):
                     keys.add((_year(g.get("y")), month, day))
             if keys:
-                facts.append(Fact("date", m.group(0), frozenset(keys), m.start()))
-                spans.append(m.span())
+                facts.append(Fact("date", m.group(0), frozenset(keys), start))
+                spans.append((start, end))
+                taken_starts.insert(i, start)
+                taken_ends.insert(i, end)
     return facts, spans
 
 
 def numeric_facts(text: str) -> list[Fact]:
     """Amounts, percentages, dates and other numbers in `text`, each number counted once."""
-    facts, spans = _dates(text)
-    for m in _AMOUNT.finditer(text):
+    runs = _digit_runs(text)
+    facts, spans = _dates(text, runs)
+    for m in _scan(_AMOUNT, text, _leads(runs, _AMOUNT_LEAD)):
         if m.group("a"):
             currency, number, scale = m.group("sym"), m.group("n1"), m.group("s1")
         else:
@@ -162,52 +227,67 @@ def numeric_facts(text: str) -> list[Fact]:
         facts.append(Fact("amount", m.group(0).strip(), frozenset((cur, v) for v in values), m.start()))
         spans.append(m.span())
     masked = _mask(text, spans)
-    for m in _PERCENT.finditer(masked):
+    for m in _scan(_PERCENT, masked, _digit_runs(masked)):
         facts.append(Fact("percentage", m.group(0), number_values(m.group("n")), m.start()))
         spans.append(m.span())
     masked = _mask(text, spans)
-    for m in _SCALED.finditer(masked):
+    for m in _scan(_SCALED, masked, _digit_runs(masked)):
         facts.append(Fact("number", m.group(0), _scaled(number_values(m.group("n")), m.group("s")), m.start()))
         spans.append(m.span())
     masked = _mask(_mask(text, spans), [m.span() for m in _LIST_MARKER.finditer(text)])
-    for m in _PLAIN.finditer(masked):
+    for m in _scan(_PLAIN, masked, _digit_runs(masked)):
         facts.append(Fact("number", m.group(0), number_values(m.group("n")), m.start()))
     return sorted(facts, key=lambda f: f.start)
 
 
 def _all_number_values(text: str) -> set[float]:
     values: set[float] = set()
-    for m in _PLAIN.finditer(text):
+    runs = _digit_runs(text)
+    for m in _scan(_PLAIN, text, runs):
         values |= number_values(m.group("n"))
-    for m in _SCALED.finditer(text):
+    for m in _scan(_SCALED, text, runs):
         values |= _scaled(number_values(m.group("n")), m.group("s"))
-    for word in re.findall(r"[a-zà-ÿ-]+", text.lower()):
+    for word in _WORD_OR_HYPHEN.findall(text.lower()):
         if word in _NUMBER_WORDS:
             values.add(float(_NUMBER_WORDS[word]))
     return values
 
 
-def _present(fact: Fact, out_facts: list[Fact], out_numbers: set[float]) -> bool:
-    if fact.kind == "date":
-        for other in out_facts:
-            if other.kind != "date":
-                continue
-            for y, m, d in fact.keys:  # a missing part in the source is a wildcard
-                if any((y is None or y == oy) and m == om and (d is None or d == od) for oy, om, od in other.keys):
-                    return True
-        return False
-    if fact.kind == "amount":
-        values = {v for _, v in fact.keys}
-        currencies = {c for c, _ in fact.keys}
-        for other in out_facts:
-            if other.kind == "amount" and any(c in currencies and v in values for c, v in other.keys):
+class FactIndex:
+    """The figures of one text, in sets, so that asking whether another text's fact is there is a few lookups
+    (a summary's figures against a whole document) instead of a pass over this text's facts."""
+
+    def __init__(self, text: str, facts: list[Fact] | None = None):
+        facts = numeric_facts(text) if facts is None else facts
+        self.numbers = _all_number_values(text)
+        self.amounts: set = set()  # (currency, value)
+        self.percentages: set = set()
+        self.dates: set = set()  # (year, month, day) with every part a source may leave out also as None
+        self.date_parts: set = set()  # the years and days of the dates: "2024" may live on inside one
+        for f in facts:
+            if f.kind == "amount":
+                self.amounts |= f.keys
+            elif f.kind == "percentage":
+                self.percentages |= f.keys
+            elif f.kind == "date":
+                for y, m, d in f.keys:
+                    self.dates.update(((y, m, d), (None, m, d), (y, m, None), (None, m, None)))
+                    self.date_parts.update((y, d))
+
+    def has(self, fact: Fact) -> bool:
+        """Whether `fact` (from another text) is in this one, in any of the ways it may be written."""
+        if fact.kind == "date":  # a missing part in the fact is a wildcard
+            return any(key in self.dates for key in fact.keys)
+        if fact.kind == "amount":
+            values = {v for _, v in fact.keys}
+            currencies = {c for c, _ in fact.keys}
+            if any((c, v) in self.amounts for c in currencies for v in values):
                 return True
-        return bool(values & out_numbers)  # "4.2 million" without the currency still keeps the figure
-    if fact.kind == "percentage":
-        return any(o.kind == "percentage" and o.keys & fact.keys for o in out_facts) or bool(fact.keys & out_numbers)
-    # plain number: it may have become part of a date, an amount or a word ("three")
-    return bool(fact.keys & out_numbers) or any(
-        o.kind == "date" and any(v in (oy, od) for v in fact.keys for oy, _, od in o.keys) for o in out_facts)
+            return bool(values & self.numbers)  # "4.2 million" without the currency still keeps the figure
+        if fact.kind == "percentage":
+            return bool(fact.keys & self.percentages) or bool(fact.keys & self.numbers)
+        # plain number: it may have become part of a date, an amount or a word ("three")
+        return bool(fact.keys & self.numbers) or any(v in self.date_parts for v in fact.keys)
 
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:
@@ -220,7 +300,10 @@ def _dedupe(facts: list[Fact]) -> list[Fact]:
     return kept
 
 
+def missing_from(facts: list[Fact], index: FactIndex) -> list[Fact]:
+    """The facts (of one text, once each, in order) that the indexed text does not have."""
+    return [f for f in _dedupe(facts) if not index.has(f)]
+
+
 def missing_numeric(source: str, output: str) -> list[Fact]:
-    out_facts = numeric_facts(output)
-    out_numbers = _all_number_values(output)
-    return [f for f in _dedupe(numeric_facts(source)) if not _present(f, out_facts, out_numbers)]
+    return missing_from(numeric_facts(source), FactIndex(output))

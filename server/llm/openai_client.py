@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 READ_SIZE = 64 * 1024
 MAX_BODY_BYTES = 32 * 1024 * 1024  # a whole answer larger than this is not a chat completion
 MAX_ERROR_BODY_BYTES = 64 * 1024
+# After `[DONE]` only the body's end (the last, empty chunk) should follow, already on its way: read it so that
+# urllib3 puts the connection back in the pool (keep-alive), but give up quickly on anything else.
+DRAIN_READS = 4
+DRAIN_BYTES = 64 * 1024
+DRAIN_SECONDS = 0.1
 
 
 class OpenAICompatibleModel:
@@ -110,8 +115,8 @@ class OpenAICompatibleModel:
         iterate the result for text pieces and close it when done."""
         deadline = Deadline(self._total_budget)
         response = self._post(self._request_body(messages, max_tokens, temperature, stream=True), deadline)
-        result = ChatStream(iter(()), model=self.name)
-        result._pieces = _ClosingPieces(self._stream_pieces(response, deadline, result), response)
+        result = _HTTPChatStream(response, model=self.name)
+        result._pieces = self._stream_pieces(response, deadline, result)
         return result
 
     def ping(self) -> None:
@@ -220,15 +225,24 @@ class OpenAICompatibleModel:
     # -- HTTP: reading bodies --
 
     def _read_body(self, response: requests.Response, deadline: Deadline) -> Iterator[bytes]:
-        """The body as it arrives. Each read waits at most the read timeout, and never past the total budget."""
+        """The body as it arrives. Each read waits at most the read timeout, and never past the total budget.
+
+        read1 returns what is there (with chunked encoding, at most one chunk: one SSE event), never waiting to
+        fill a block; the socket itself is read in large blocks underneath. The socket timeout (the read
+        timeout, set by urllib3) is only shortened once the budget left is shorter: a syscall per read saved."""
         raw = response.raw
+        read1 = raw.read1
+        sock = _socket_of(raw)
+        timeout = sock.gettimeout() if sock is not None else None
         while True:
             remaining = deadline.remaining()
             if remaining <= 0:
                 raise UpstreamTimeout(f"the model endpoint did not finish within the {self._total_budget:g} s budget")
-            _set_read_timeout(raw, min(self._read_timeout, remaining))
+            if sock is not None and (timeout is None or timeout > remaining):
+                timeout = max(min(self._read_timeout, remaining), 0.001)
+                sock.settimeout(timeout)
             try:
-                data = raw.read1(READ_SIZE, decode_content=True)
+                data = read1(READ_SIZE, decode_content=True)
             except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
                 raise self._timeout_error(deadline) from None
             except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
@@ -237,19 +251,45 @@ class OpenAICompatibleModel:
                 return
             yield data
 
+    def _drain(self, response: requests.Response, deadline: Deadline) -> None:
+        """Read what is left of a streamed body after `[DONE]`, so the connection goes back to the pool: a few
+        bounded reads, at most DRAIN_SECONDS and never past the budget. Whatever stays unread, closing the
+        response then drops the connection, as before."""
+        raw = response.raw
+        sock = _socket_of(raw)
+        if sock is None:  # no way to bound the wait: let close() drop the connection
+            return
+        ends = time.monotonic() + min(DRAIN_SECONDS, deadline.remaining())
+        left = DRAIN_BYTES
+        for _ in range(DRAIN_READS):
+            wait = ends - time.monotonic()
+            if wait <= 0 or left <= 0:
+                return
+            sock.settimeout(wait)
+            try:
+                data = raw.read1(left, decode_content=True)
+            except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError):
+                return  # urllib3 has dropped the connection; nothing was lost but a reuse
+            if not data:
+                return  # the end: urllib3 has released the connection to the pool
+            left -= len(data)
+
     def _stream_pieces(self, response: requests.Response, deadline: Deadline, result: ChatStream) -> Iterator[str]:
         started = time.monotonic()
         try:
             content_type = response.headers.get("Content-Type", "")
-            if "json" in content_type and "event-stream" not in content_type:
-                # the server ignored `stream: true` and answered whole; still an answer
+            whole = "json" in content_type and "event-stream" not in content_type
+            if whole:  # the server ignored `stream: true` and answered whole; still an answer
                 pieces = self._whole_answer(response, deadline, result)
             else:
                 pieces = iter_chat_text(self._read_body(response, deadline), result)
-            for piece in pieces:
-                if result.first_chunk_at is None:
-                    result.first_chunk_at = time.monotonic()
+            for piece in pieces:  # the first piece only: the rest pass straight through
+                result.first_chunk_at = time.monotonic()
                 yield piece
+                break
+            yield from pieces
+            if not whole:
+                self._drain(response, deadline)
         except DrafterError as exc:
             log.warning("model stream failed: endpoint=%s error=%s", self.endpoint, exc.code)
             raise
@@ -270,34 +310,26 @@ class OpenAICompatibleModel:
             yield completion.text
 
 
-class _ClosingPieces:
-    """The text iterator of a ChatStream: closing it closes the HTTP response even if iteration never began
-    (a generator that has not started does not run its `finally` on close)."""
+class _HTTPChatStream(ChatStream):
+    """A ChatStream whose close() also closes the HTTP response, even if iteration never began (a generator
+    that has not started does not run its `finally` on close). Iterating it iterates the generator itself."""
 
-    def __init__(self, pieces: Iterator[str], response: requests.Response):
-        self._pieces = pieces
+    def __init__(self, response: requests.Response, model: str):
+        super().__init__(iter(()), model=model)
         self._response = response
-
-    def __iter__(self) -> _ClosingPieces:
-        return self
-
-    def __next__(self) -> str:
-        return next(self._pieces)
 
     def close(self) -> None:
         try:
-            self._pieces.close()
+            super().close()
         finally:
             self._response.close()
 
 
-def _set_read_timeout(raw: object, seconds: float) -> None:
-    """Shorten the socket timeout of an open response, so the last reads end at the budget, not after it.
-    urllib3 exposes the connection of a streamed response; if a future version does not, the read timeout
-    given to requests still applies."""
+def _socket_of(raw: object) -> socket.socket | None:
+    """The socket under a streamed response, to bound reads by the budget. urllib3 exposes its connection;
+    if a future version does not, the read timeout given to requests still applies."""
     sock = getattr(getattr(raw, "connection", None), "sock", None)
-    if isinstance(sock, socket.socket):
-        sock.settimeout(max(seconds, 0.001))
+    return sock if isinstance(sock, socket.socket) else None
 
 
 def _kind(exc: BaseException) -> str:

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
-FAULTS = ("refuse", "silent", "trickle", "cut", "invalid_json", "huge_chunk", "hang_after_first")
+FAULTS = ("refuse", "silent", "trickle", "cut", "invalid_json", "huge_chunk", "hang_after_first", "hang_after_done")
 _AZURE_CHAT = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$")
 _SAFE = {"filtered": False, "severity": "safe"}
 _AZURE_FILTER_RESULTS = {"hate": _SAFE, "self_harm": _SAFE, "sexual": _SAFE, "violence": _SAFE}
@@ -61,6 +61,7 @@ class FakeUpstream:
         self.require_key: str | None = None  # Bearer (OpenAI path) or api-key (Azure path) must equal this
         self.token_check: Callable[[str], bool] | None = None  # accepts Bearer tokens on the Azure path
         self.disconnects = 0  # answers the client walked away from
+        self.connections_accepted = 0  # TCP connections accepted: shows whether clients reuse them (keep-alive)
         self._disconnected = threading.Condition()
         self._queue: deque[tuple[str, dict]] = deque()
         self._lock = threading.Lock()
@@ -128,7 +129,8 @@ class FakeUpstream:
 
     def queue_fault(self, kind: str, **kw) -> None:
         """kinds: refuse, silent, trickle (delay), cut (after, clean), invalid_json, huge_chunk (size),
-        hang_after_first. Each may take `text` (the answer it garbles; default: the responder's)."""
+        hang_after_first, hang_after_done (the whole stream, `[DONE]` included, but never the body's end).
+        Each may take `text` (the answer it garbles; default: the responder's)."""
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULTS)}")
         self._push("fault", {"kind": kind, **kw})
@@ -188,9 +190,13 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: test output is for test failures."""
 
     def setup(self) -> None:
+        # As real HTTP servers do (gunicorn, uvicorn, nginx): answers go out in many small writes, and without
+        # TCP_NODELAY Nagle's algorithm holds each one until the client's delayed ACK (about 40 ms on Linux).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().setup()
         with self.server.fake._lock:
             self.server.fake._connections.add(self.connection)
+            self.server.fake.connections_accepted += 1
 
     def finish(self) -> None:
         with self.server.fake._lock:
@@ -340,6 +346,9 @@ class _Handler(BaseHTTPRequestHandler):
                                    streaming=streaming)
         if kind == "hang_after_first":
             self._send_body(events[:2], streaming=streaming, length=len(whole), end=False, close=False)
+            return self._hang()
+        if kind == "hang_after_done":
+            self._send_body(events, streaming=streaming, length=len(whole) + 1, end=False, close=False)
             return self._hang()
         return self._send_body(events, streaming=streaming, delay=self.fake.chunk_delay)  # huge_chunk
 
