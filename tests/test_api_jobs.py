@@ -272,3 +272,11 @@ def test_error_bodies_match_the_published_schema(client, auth_headers):
 
     response = client.post("/api/v1/rewrite", headers=auth_headers, json={"text": ""})
     assert list(Draft202012Validator(ERROR).iter_errors(response.get_json())) == []
+
+
+@pytest.mark.parametrize(("stream", "upstream_streams"), [(False, False), (True, True)])
+def test_the_model_streams_only_when_the_caller_does(client, auth_headers, upstream, stream, upstream_streams):
+    upstream.queue_reply("Hello, everyone.")
+    response = client.post("/api/v1/rewrite", headers=auth_headers, json={"text": "hi all", "stream": stream})
+    assert response.status_code == 200
+    assert bool(upstream.requests[-1]["json"].get("stream")) is upstream_streams

@@ -167,3 +167,29 @@ def test_unusable_keys_in_the_jwks_are_skipped(key):
         return {"keys": [{"kty": "EC", "kid": "ec"}, {"kty": "RSA", "kid": "broken", "n": "!!", "e": "AQAB"},
                          _jwk(key, "k1")]}
     assert _validator(fetch).validate(_token(key)).tenant_id == TENANT
+
+
+def test_a_validated_token_is_remembered_until_it_expires(key, fetches):
+    now = [time.time()]
+    validator = _validator(fetches, clock=lambda: now[0])
+    token = _token(key, exp=int(now[0]) + 300)
+    first = validator.validate(token)
+    assert validator.validate(token) is first  # no second signature check
+    now[0] += 300 + 120 + 1  # past expiry and leeway: checked again in full (PyJWT keeps real time)
+    assert validator.validate(token) is not first
+
+
+def test_a_refused_token_is_never_remembered(key, fetches):
+    validator = _validator(fetches)
+    token = _token(key, scp="User.Read")
+    for _ in range(2):
+        with pytest.raises(Unauthorized, match="access_as_user"):
+            validator.validate(token)
+
+
+def test_the_cache_is_bounded(key, fetches):
+    validator = _validator(fetches, cache_size=3)
+    tokens = [_token(key, oid=f"aaaaaaaa-0000-0000-0000-00000000000{i}") for i in range(5)]
+    for token in tokens:
+        validator.validate(token)
+    assert len(validator._validated) == 3

@@ -58,3 +58,11 @@ def test_message_accounting_and_truncation(tmp_path):
     assert counter.count_messages(messages) == 3 + (3 + counter.count("Be brief.")) + (3 + 2)
     assert counter.truncate("one two three four", 2) == "one two"
     assert counter.truncate("short", 10) == "short"
+
+
+@pytest.mark.parametrize("text", ["hello", "日本語のテキスト", "🎉🎉🎉 ok", "a" * 5000, " ".join(["word"] * 500),
+                                  "\x00\x01\x02", "Ünïcödé façade", "<|endoftext|>", "\n\n\t  \r\n"])
+def test_utf8_bytes_bound_the_token_count(tmp_path, text):
+    # server/assist/calls.py skips exact counting when this bound already fits the window
+    counter = TokenCounter(tmp_path)
+    assert counter.count(text) <= len(text.encode())

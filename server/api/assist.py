@@ -18,7 +18,7 @@ bp.before_request(authenticate)
 GUARD_NOT_CONFIGURED = {"enabled": False, "findings": [], "actions": []}
 
 
-def _context() -> JobContext:
+def _context(stream: bool) -> JobContext:
     config = current_app.config
     model = current_app.extensions["drafter.model"].model
     return JobContext(
@@ -28,6 +28,7 @@ def _context() -> JobContext:
         max_output_tokens=config["MODEL_MAX_OUTPUT_TOKENS"],
         chunk_tokens=config["SUMMARY_CHUNK_TOKENS"] or None,
         concurrency=config["SUMMARY_CONCURRENCY"],
+        stream=stream,
     )
 
 
@@ -38,12 +39,13 @@ def _wants_stream(body: dict) -> bool:
 def _run(job: str):
     body = json_body()
     request_id = g.request_id
-    events = JOBS[job](body, _context())  # validates the body before any model call
+    stream = _wants_stream(body)
+    events = JOBS[job](body, _context(stream))  # validates the body before any model call
 
     def finish(result: dict) -> dict:
         return {"request_id": request_id, **result, "guard": result.get("guard", GUARD_NOT_CONFIGURED)}
 
-    if _wants_stream(body):
+    if stream:
         # The first event is awaited before answering, so a failure before any output (429, 502, bad
         # document) still gets its proper HTTP status instead of a 200 stream holding an error.
         try:

@@ -29,13 +29,16 @@ def _with_estimate(usage: Usage, messages: list[dict], text: str, tokens) -> Usa
 
 
 def stream_call(model, messages: list[dict], *, max_tokens: int, stopped: Callable[[], bool],
-                sink: CallResult, temperature: float | None = None, tokens=None) -> Iterator[str]:
+                sink: CallResult, temperature: float | None = None, tokens=None,
+                stream: bool = True) -> Iterator[str]:
     """Yield the answer's pieces as they arrive; fill `sink` (usage, finish_reason, model) at the end.
+
+    With `stream=False` the model is asked for its whole answer at once (one piece).
 
     The stream is closed in `finally`: when the consumer closes this generator (client gone) or `stopped()`
     turns true between pieces, the upstream request ends with it.
     """
-    if not getattr(model, "supports_streaming", True):
+    if not stream or not getattr(model, "supports_streaming", True):
         if stopped():
             raise Cancelled("the request was cancelled")
         completion = model.complete(messages, max_tokens=max_tokens, temperature=temperature)
@@ -44,27 +47,37 @@ def stream_call(model, messages: list[dict], *, max_tokens: int, stopped: Callab
         sink.finish_reason, sink.model = completion.finish_reason, completion.model
         yield completion.text
         return
-    stream = model.stream(messages, max_tokens=max_tokens, temperature=temperature)
+    chat = model.stream(messages, max_tokens=max_tokens, temperature=temperature)
     try:
-        for piece in stream:
+        for piece in chat:
             if stopped():
                 raise Cancelled("the request was cancelled")
             sink.parts.append(piece)
             yield piece
     finally:
-        stream.close()
-    sink.usage = _with_estimate(stream.usage, messages, sink.text, tokens)
-    sink.finish_reason, sink.model = stream.finish_reason, stream.model or model.name
+        chat.close()
+    sink.usage = _with_estimate(chat.usage, messages, sink.text, tokens)
+    sink.finish_reason, sink.model = chat.finish_reason, chat.model or model.name
 
 
 def collect_call(model, messages: list[dict], *, max_tokens: int, stopped: Callable[[], bool],
-                 temperature: float | None = None, tokens=None) -> CallResult:
+                 temperature: float | None = None, tokens=None, stream: bool = True) -> CallResult:
     """The whole answer of one call (map and reduce workers), stopped between pieces once `stopped()`."""
     sink = CallResult()
     for _ in stream_call(model, messages, max_tokens=max_tokens, stopped=stopped, sink=sink,
-                         temperature=temperature, tokens=tokens):
+                         temperature=temperature, tokens=tokens, stream=stream):
         pass
     return sink
+
+
+def _prompt_tokens(messages: list[dict], tokens, limit: int) -> int:
+    """The prompt's token count, or a cheap upper bound when that bound already fits under `limit`.
+
+    A byte-level BPE token is at least one UTF-8 byte, so bytes + framing bound the count from above;
+    most prompts are far from the window and need no exact count (tiktoken costs ~0.1 ms per prompt).
+    """
+    bound = 3 + sum(3 + len((m.get("content") or "").encode()) for m in messages)
+    return bound if bound <= limit else tokens.count_messages(messages)
 
 
 def fit_history(build: Callable[[list[dict]], list[dict]], history: list[dict], tokens, model,
@@ -76,7 +89,7 @@ def fit_history(build: Callable[[list[dict]], list[dict]], history: list[dict], 
     turns = list(history)
     while True:
         messages = build(turns)
-        room = model.context_window - tokens.count_messages(messages)
+        room = model.context_window - _prompt_tokens(messages, tokens, model.context_window - need)
         if room >= need:
             return messages, room
         if not turns:

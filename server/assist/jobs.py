@@ -54,6 +54,9 @@ class JobContext:
     chunk_tokens: int | None = None  # None: derived from model.context_window
     concurrency: int = 8
     cancelled: threading.Event = field(default_factory=threading.Event)
+    # False when the caller wants one JSON answer: the model is then asked for a whole answer too (one JSON
+    # body to read instead of an event per token). Streaming callers get each piece as it arrives.
+    stream: bool = True
 
 
 # ---- shared pieces ----
@@ -85,7 +88,7 @@ def _text_output_need(ctx: JobContext, text: str, body: dict) -> int:
 def _stream_text(ctx: JobContext, messages: list[dict], max_tokens: int, sink: CallResult,
                  temperature: float) -> Iterator[Event]:
     pieces = stream_call(ctx.model, messages, max_tokens=max_tokens, stopped=ctx.cancelled.is_set, sink=sink,
-                         temperature=temperature, tokens=ctx.tokens)
+                         temperature=temperature, tokens=ctx.tokens, stream=ctx.stream)
     try:
         for piece in pieces:
             yield ("delta", {"text": piece})
@@ -235,7 +238,7 @@ def _review_events(ctx, messages, max_tokens, text, context, aspects) -> Iterato
     yield ("progress", {"stage": "review", "done": 0, "total": 1})
     sink = CallResult()
     pieces = stream_call(ctx.model, messages, max_tokens=max_tokens, stopped=ctx.cancelled.is_set, sink=sink,
-                         temperature=0.2, tokens=ctx.tokens)
+                         temperature=0.2, tokens=ctx.tokens, stream=ctx.stream)
     try:
         for _piece in pieces:
             pass

@@ -76,7 +76,7 @@ class Summarizer:
     def _map_one(self, chunk: Chunk) -> tuple[CallResult, list[dict]]:
         messages = prompts.map_messages(chunk.paragraphs, focus=self.focus, language=self.language)
         result = collect_call(self.ctx.model, messages, max_tokens=self._map_out, stopped=self._stopped,
-                              temperature=0.2, tokens=self.ctx.tokens)
+                              temperature=0.2, tokens=self.ctx.tokens, stream=self.ctx.stream)
         ids = chunk.ids
         points = parse_points(result.text, CitationResolver(ids), lambda _text: list(ids))
         return result, points
@@ -88,7 +88,7 @@ class Summarizer:
                                            final=False, fmt=self.fmt, length=self.length, focus=self.focus,
                                            language=self.language)
         result = collect_call(self.ctx.model, messages, max_tokens=self._map_out, stopped=self._stopped,
-                              temperature=0.2, tokens=self.ctx.tokens)
+                              temperature=0.2, tokens=self.ctx.tokens, stream=self.ctx.stream)
         resolver = CitationResolver(valid, dict(zip(labels, (p["sources"] for p in points), strict=True)))
         fallback = overlap_fallback([(p["text"], p["sources"]) for p in points], valid)
         return result, parse_points(result.text, resolver, fallback)
@@ -194,7 +194,7 @@ class Summarizer:
         sink = CallResult()
         yield ("progress", {"stage": "final", "done": 0, "total": 1})
         pieces = stream_call(self.ctx.model, messages, max_tokens=min(self.ctx.max_output_tokens, room),
-                             stopped=self._stopped, sink=sink, temperature=0.2, tokens=self.ctx.tokens)
+                             stopped=self._stopped, sink=sink, temperature=0.2, tokens=self.ctx.tokens, stream=self.ctx.stream)
         try:
             for piece in pieces:
                 yield ("delta", {"text": piece})

@@ -5,9 +5,11 @@ authority's JWKS) and the dev issuer (keys handed over in memory). Tokens are ne
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_TOKEN_BYTES = 16 * 1024
 LEEWAY_SECONDS = 120
+VALIDATED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -96,19 +99,42 @@ class TokenValidator:
 
     def __init__(self, keys: JwksCache, *, audiences: Iterable[str], issuer_for: Callable[[dict], str | None],
                  required_scope: str | None = "access_as_user", leeway: float = LEEWAY_SECONDS,
-                 key_check: Callable[[dict, dict], bool] | None = None):
+                 key_check: Callable[[dict, dict], bool] | None = None,
+                 clock: Callable[[], float] = time.time, cache_size: int = VALIDATED_CACHE_SIZE):
         self._keys = keys
         self._audiences = [a for a in audiences if a]
         self._issuer_for = issuer_for  # unverified claims -> the issuer they must carry, or None to refuse
         self._required_scope = required_scope
         self._leeway = leeway
         self._key_check = key_check
+        self._clock = clock
+        # The pane sends the same token with every call for an hour: a token that passed every check is
+        # remembered (by its SHA-256, never the token itself) until it expires, saving a signature check.
+        self._validated: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
 
     def validate(self, token: str) -> Principal:
         if not token:
             raise Unauthorized("Sign in first: the request has no bearer token.")
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthorized("The access token is too large.")
+        digest = hashlib.sha256(token.encode()).digest()
+        with self._cache_lock:
+            hit = self._validated.get(digest)
+            if hit is not None:
+                if self._clock() < hit[1]:
+                    self._validated.move_to_end(digest)
+                    return hit[0]
+                del self._validated[digest]
+        principal = self._validate(token)
+        with self._cache_lock:
+            self._validated[digest] = (principal, float(principal.claims["exp"]) + self._leeway)
+            while len(self._validated) > self._cache_size:
+                self._validated.popitem(last=False)
+        return principal
+
+    def _validate(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})

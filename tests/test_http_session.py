@@ -1,0 +1,36 @@
+"""The shared outbound session: proxy settings from the environment, honoured per origin, read once."""
+from __future__ import annotations
+
+from server.http import make_session
+
+
+def test_proxy_and_no_proxy_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.agency.test:8080")
+    monkeypatch.setenv("NO_PROXY", "openai.internal.test")
+    session = make_session()
+    outside = session.merge_environment_settings("https://api.openai.com/v1/chat/completions", {}, None, None, None)
+    inside = session.merge_environment_settings("https://openai.internal.test/v1/chat/completions", {}, None, None,
+                                                None)
+    assert outside["proxies"].get("https") == "http://proxy.agency.test:8080"
+    assert "https" not in inside["proxies"]
+
+
+def test_the_environment_is_read_once_per_origin(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://first.test:8080")
+    session = make_session()
+    first = session.merge_environment_settings("https://model.test/v1/a", {}, None, None, None)
+    monkeypatch.setenv("HTTPS_PROXY", "http://second.test:8080")
+    again = session.merge_environment_settings("https://model.test/v1/b", {}, True, None, None)
+    assert again["proxies"] == first["proxies"]
+    assert again["stream"] is True and first["stream"] is False
+    other = session.merge_environment_settings("https://other.test/", {}, None, None, None)
+    assert other["proxies"].get("https") == "http://second.test:8080"
+
+
+def test_explicit_settings_bypass_the_cache(monkeypatch, tmp_path):
+    session = make_session()
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    settings = session.merge_environment_settings("https://login.test/", {}, None, str(bundle), None)
+    assert settings["verify"] == str(bundle)
+    assert session.merge_environment_settings("https://login.test/", {}, None, None, None)["verify"] != str(bundle)
