@@ -27,10 +27,23 @@ def test_the_environment_is_read_once_per_origin(monkeypatch):
     assert other["proxies"].get("https") == "http://second.test:8080"
 
 
-def test_explicit_settings_bypass_the_cache(monkeypatch, tmp_path):
+def test_explicit_settings_win_over_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/agency/ca.pem")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.agency.test:8080")
     session = make_session()
     bundle = tmp_path / "ca.pem"
-    bundle.write_text("")
-    settings = session.merge_environment_settings("https://login.test/", {}, None, str(bundle), None)
+    settings = session.merge_environment_settings("https://login.test/", {"https": "http://other:1"}, None,
+                                                  str(bundle), None)
     assert settings["verify"] == str(bundle)
-    assert session.merge_environment_settings("https://login.test/", {}, None, None, None)["verify"] != str(bundle)
+    assert settings["proxies"]["https"] == "http://other:1"
+    assert session.merge_environment_settings("https://login.test/", {}, None, None, None)["verify"] == \
+        "/etc/agency/ca.pem"
+
+
+def test_netrc_is_never_read(monkeypatch, tmp_path):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine model.test login alice password secret\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    session = make_session()
+    prepared = session.prepare_request(__import__("requests").Request("GET", "https://model.test/v1/models"))
+    assert "Authorization" not in prepared.headers
