@@ -280,3 +280,10 @@ def test_the_model_streams_only_when_the_caller_does(client, auth_headers, upstr
     response = client.post("/api/v1/rewrite", headers=auth_headers, json={"text": "hi all", "stream": stream})
     assert response.status_code == 200
     assert bool(upstream.requests[-1]["json"].get("stream")) is upstream_streams
+
+
+def test_odd_digit_runs_in_the_text_never_fail_the_job(client, auth_headers, upstream):
+    upstream.queue_reply("The total stays 4.200.000,501.500.")
+    response = client.post("/api/v1/rewrite", headers=auth_headers, json={"text": "Total 4.200.000,501.500 now."})
+    assert response.status_code == 200
+    assert response.get_json()["checks"]["facts"]["missing"] == []

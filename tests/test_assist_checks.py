@@ -1,11 +1,14 @@
 """Post-checks: facts lost (or invented) and readability before/after."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from server.assist.checks import run_checks
 from server.assist.facts import number_values, numeric_facts
-from server.assist.readability import detect_language, ease_to_grade, grade_level
+from server.assist.readability import detect_language, ease_to_grade, grade_level, text_words
+from server.assist.wordfacts import _EN_NEG, _FR_NEG, names, negations
 
 
 def missing(source, output, **kw):
@@ -164,3 +167,76 @@ def test_summary_figures_are_looked_up_in_the_whole_document():
 ])
 def test_dates_match_with_missing_parts(source, output, lost):
     assert missing(source, output) == lost
+
+
+# The scans below try their regexes only where a match can start (found with plain string tests); these
+# results were recorded from the full regex scans they replace, including the case-blind look-alikes
+# ("ı" for i, "ſ" for s) and "İ", which lowercases to two characters.
+@pytest.mark.parametrize("text, language, expected", [
+    ("Staff must not, and cannot, share it.", "en", ["must not", "cannot"]),
+    ("We don't know; it isn’t here. No. 5 is not not done.", "en", ["don't", "isn’t", "is not", "not"]),
+    ("It was neıther here nor there, wıthout fail.", "en", ["neıther", "nor", "wıthout"]),
+    ("İstanbul staff must not go. Nobody did.", "en", ["must not", "nobody"]),
+    ("Don't not go", "en", ["don't", "not"]),
+    ("Nevertheless, nothingness is not nothing.", "en", ["is not", "nothing"]),
+    ("Il n'a jamais signé ſans lire; vous ne devez pas signer.", "fr", ["n'a jamais", "ſans", "ne devez pas"]),
+    ("Aucune réponse, ne-pas, nevertheless pas.", "fr", ["aucune", "ne", "nevertheless pas"]),
+    ("İl ne faut pas.", "fr", ["ne faut pas"]),
+])
+def test_negations_recorded(text, language, expected):
+    assert negations(text, language) == expected
+
+
+def _negations_by_full_scan(text, language):
+    """The plain finditer scan that negations() must agree with."""
+    if language == "fr":
+        return [" ".join(m.group(0).split()).lower() for m in _FR_NEG.finditer(text)]
+    phrases = []
+    for m in _EN_NEG.finditer(text):
+        neg, prev = m.group("neg").lower(), (m.group("prev") or "").lower()
+        if not (neg == "no" and text[m.end("neg"):m.end("neg") + 1] == "."):
+            phrases.append(f"{prev} {neg}".strip() if neg == "not" else neg)
+    return phrases
+
+
+def test_negations_agree_with_the_full_regex_scan():
+    pieces = ("not never no none nobody nothing neither nor nowhere without cannot can't won’t n't NOT Never "
+              "neıther wıthout ne n' n’ pas plus jamais rien sans ſans aucun aucune guère point nullement must "
+              "had it x _ 5 No. know notice ne-pas aujourd'hui İ ı ſ").split()
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice([" ", "", "  ", "\n", "'", "’", "-", ". ", ", "])
+                       for _ in range(rng.randint(0, 12)))
+        for language in ("en", "fr"):
+            assert negations(text, language) == _negations_by_full_scan(text, language), (text, language)
+
+
+def test_names_and_figures_recorded():
+    text = "(Jane Smith) met l'Office National and ÉLISE ROY at R&D; Étienne Dupont, XIV."
+    assert [f.value for f in names(text)] == ["Jane Smith", "Office National", "Étienne Dupont"]
+    text = "Costs: usd 12, C$ 3, 4 k, ſept 3, Dec. 5, 2024; 2024-03-05x; 1. item 12%5"
+    assert [(f.kind, f.value, f.start) for f in numeric_facts(text)] == [
+        ("amount", "usd 12", 7), ("amount", "C$ 3", 15), ("number", "4", 21), ("number", "3", 31),
+        ("date", "Dec. 5, 2024", 34), ("number", "2024", 48), ("number", "03", 53), ("number", "1", 61),
+        ("percentage", "12%", 69), ("number", "5", 72)]
+
+
+@pytest.mark.parametrize("text", [
+    "The cat sat. The dog ran!\n\n- one item\n- another item… “Quoted.” Done",
+    "Le chat dort. Aujourd'hui, il pleut — peut-être demain ? Oui.",
+    "",
+])
+def test_shared_words_give_the_same_language_and_grade(text):
+    words = text_words(text)
+    assert detect_language(text, words) == detect_language(text)
+    for language in ("en", "fr"):
+        assert grade_level(text, language, words) == grade_level(text, language)
+
+
+@pytest.mark.parametrize("figure", ["4.200.000,501.500", "1.000.000,250.750", "9,999,999.123.456"])
+def test_digit_runs_that_are_no_number_never_fail_the_checks(figure):
+    source = f"Total {figure} now."
+    dropped = run_checks(source, "The total is unchanged.")
+    kept = run_checks(source, source)
+    assert any(f["value"] == figure for f in dropped["facts"]["missing"])
+    assert kept["facts"]["missing"] == []

@@ -1,8 +1,8 @@
 """Post-checks on every result: facts kept (and figures added) and readability before and after."""
 from __future__ import annotations
 
-from server.assist.facts import FactIndex, missing_from, numeric_facts
-from server.assist.readability import FORMULAS, detect_language, grade_level
+from server.assist.facts import FactIndex, missing_from, numeric_facts_and_runs
+from server.assist.readability import FORMULAS, detect_language, grade_level, text_words
 from server.assist.wordfacts import missing_names, missing_negations
 
 
@@ -14,25 +14,28 @@ def _facts(source: str, output: str, reference: str, *, word_level: bool, langua
            want_missing: bool, negations: bool) -> dict:
     facts: dict = {}
     # each text is parsed once and compared both ways
-    source_facts = numeric_facts(source) if want_missing or reference is source else None
-    output_facts = numeric_facts(output)
+    source_facts, source_runs = (numeric_facts_and_runs(source) if want_missing or reference is source
+                                 else (None, None))
+    output_facts, output_runs = numeric_facts_and_runs(output)
     if want_missing:
-        missing = missing_from(source_facts, FactIndex(output, output_facts))
+        missing = missing_from(source_facts, FactIndex(output, output_facts, output_runs))
         if word_level:
             missing += missing_names(source, output)
             if negations:
                 missing += missing_negations(source, output, language)
         facts["missing"] = [f.to_dict() for f in missing]
     # figures in the result that the source never gave: the model invented them
-    reference_index = FactIndex(reference, source_facts if reference is source else None)
+    reference_index = (FactIndex(reference, source_facts, source_runs) if reference is source
+                       else FactIndex(reference))
     facts["added"] = [f.to_dict() for f in missing_from(output_facts, reference_index)]
     return facts
 
 
-def _readability(source: str | None, output: str, source_lang: str, out_lang: str) -> dict:
+def _readability(source: str | None, output: str, source_lang: str, out_lang: str, source_words: list[str],
+                 output_words: list[str]) -> dict:
     result = {"language": out_lang, "formula": FORMULAS.get(out_lang),
-              "before": grade_level(source, source_lang) if source else None,
-              "after": grade_level(output, out_lang)}
+              "before": grade_level(source, source_lang, source_words) if source else None,
+              "after": grade_level(output, out_lang, output_words)}
     if source and source_lang != out_lang:
         result.update(source_language=source_lang, source_formula=FORMULAS.get(source_lang))
     return result
@@ -51,14 +54,16 @@ def run_checks(source: str | None, output: str, *, language: str | None = None, 
     negations: False when the source's negations may be about the writing ("don't be too formal").
     """
     source = source or ""
-    source_lang = detect_language(source) or primary_language(language) or "en"
-    out_lang = primary_language(language) or detect_language(output) or source_lang
+    source_words, output_words = text_words(source), text_words(output)  # read once, for both uses
+    source_lang = detect_language(source, source_words) or primary_language(language) or "en"
+    out_lang = primary_language(language) or detect_language(output, output_words) or source_lang
     translation = translation or out_lang != source_lang
     checks = {
         "facts": _facts(source, output, reference if reference is not None else source,
                         word_level=not translation, language=source_lang, want_missing=not summary,
                         negations=negations),
-        "readability": _readability(source if readability_before else None, output, source_lang, out_lang),
+        "readability": _readability(source if readability_before else None, output, source_lang, out_lang,
+                                    source_words, output_words),
     }
     if finish_reason == "length":
         checks["truncated"] = True

@@ -44,6 +44,9 @@ _SEP_RE = re.compile(_SEP)
 _RUN_START = re.compile(r"\d(?<!\d\d)")
 _WORD_OR_HYPHEN = re.compile(r"[a-zà-ÿ-]+")
 _AMOUNT_LEAD = 5  # most characters an amount has before its number: "USD" + space + separator
+# the characters an amount that begins before its number can begin with: a symbol, or a code's first letter
+# (in either case: the pattern ignores case, and none of these letters has another case-blind match)
+_AMOUNT_FIRST = frozenset("$€£¥UuCcAaEeGgJj")
 
 _EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December"]
@@ -59,6 +62,7 @@ _FR_MONTH_RE = ("janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout
                 "décembre|decembre|janv|févr|fevr|avr|juil|sept|oct|nov|déc|dec")
 # English months are capitalised ("may" is a verb); French ones are not.
 _MONTH = rf"(?P<mon>(?:{_EN_MONTH_RE})\.?|(?i:{_FR_MONTH_RE})\.?)"
+_MONTH_WORD = re.compile(rf"(?:{_EN_MONTH_RE})|(?i:{_FR_MONTH_RE})")
 _DATES = [
     ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
     ("numeric", re.compile(r"(?<![\d/.])(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4}|\d{2})(?![\d/.])")),
@@ -89,7 +93,18 @@ class Fact:
 
 @lru_cache(maxsize=4096)  # documents repeat their figures; the result is immutable
 def number_values(raw: str) -> frozenset[float]:
-    """Every plausible value of a written number: '1,500' -> {1500, 1.5}; '4 200,5' -> {4200.5}."""
+    """Every plausible value of a written number: '1,500' -> {1500, 1.5}; '4 200,5' -> {4200.5}.
+
+    A run of digits and separators that is no number at all ('4.200.000,501.500') has no value: it is
+    still compared as written, never a reason to fail the whole check.
+    """
+    try:
+        return _number_values(raw)
+    except ValueError:
+        return frozenset()
+
+
+def _number_values(raw: str) -> frozenset[float]:
     s = raw.strip()
     if _SEP_RE.search(s):
         s = _SEP_RE.sub("", s)
@@ -121,10 +136,18 @@ def _scaled(values: frozenset[float], scale: str | None) -> frozenset[float]:
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
-    chars = list(text)
-    for start, end in spans:
-        chars[start:end] = " " * (end - start)
-    return "".join(chars)
+    """`text` with every span blanked out (spans may overlap)."""
+    if not spans:
+        return text
+    parts, done = [], 0
+    for start, end in sorted(spans):
+        if end <= done:
+            continue
+        start = max(start, done)
+        parts += (text[done:start], " " * (end - start))
+        done = end
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def _year(raw: str | None) -> int | None:
@@ -134,7 +157,7 @@ def _year(raw: str | None) -> int | None:
     return year + 2000 if year < 100 else year
 
 
-def _scan(pattern: re.Pattern, text: str, candidates: Iterable[int]) -> Iterator[re.Match]:
+def matches_at(pattern: re.Pattern, text: str, candidates: Iterable[int]) -> Iterator[re.Match]:
     """What pattern.finditer(text) yields, trying the pattern only at `candidates`: ascending positions that
     include every position where a match can start. Every figure pattern needs a digit, and digits are rare
     in prose, so this skips most of the text (the regex engine would otherwise try every position)."""
@@ -152,11 +175,23 @@ def _digit_runs(text: str) -> list[int]:
     return [m.start() for m in _RUN_START.finditer(text)]
 
 
-def _leads(runs: list[int], lead: int) -> Iterator[int]:
-    """Every position up to `lead` characters before each digit run, ascending, once each."""
+def _runs_after_mask(masked: str, runs: list[int], spans: list[tuple[int, int]]) -> list[int]:
+    """_digit_runs(masked), where masked = _mask(text, spans) and runs = _digit_runs(text): a run start that
+    is not blanked out, or the first character after a blanked span when it is a digit (a run the span cut)."""
+    starts = {run for run in runs if masked[run] != " "}
+    starts.update(end for _, end in spans if end < len(masked) and masked[end].isdecimal())
+    return sorted(starts)
+
+
+def _amount_starts(text: str, runs: list[int]) -> Iterator[int]:
+    """Where an amount can start, ascending, once each: a digit run, or up to _AMOUNT_LEAD characters before
+    it where a currency symbol or code can begin."""
     tried = -1
     for run in runs:
-        yield from range(max(tried + 1, run - lead), run + 1)
+        for i in range(max(tried + 1, run - _AMOUNT_LEAD), run):
+            if text[i] in _AMOUNT_FIRST:
+                yield i
+        yield run
         tried = run
 
 
@@ -175,20 +210,39 @@ def _month_starts(text: str, runs: list[int]) -> Iterator[int]:
         word_end = i
         while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_"):  # \w, as the regex engine reads it
             i -= 1
-        if i < word_end:
+        if i < word_end and _is_month(text[i:word_end]):  # the month must be that whole word
             yield i
 
 
-def _date_candidates(kind: str, text: str, runs: list[int]) -> Iterable[int]:
-    return _month_starts(text, runs) if kind in ("mdy", "my") else runs
+@lru_cache(maxsize=4096)
+def _is_month(word: str) -> bool:
+    return _MONTH_WORD.fullmatch(word) is not None
+
+
+# What must follow a digit run for each numeric date pattern to match there (a cheap test before the regex):
+# "2024-", "5/" or "05.", "5 " or "5th".
+_SUFFIX_FIRST = frozenset("snrte")
+_RUN_FITS = {
+    "iso": lambda text, r: text[r + 4:r + 5] == "-",
+    "numeric": lambda text, r: text[r + 1:r + 2] in ("/", ".") or text[r + 2:r + 3] in ("/", "."),
+    "dmy": lambda text, r: any(text[j:j + 1].isspace() or text[j:j + 1] in _SUFFIX_FIRST for j in (r + 1, r + 2)),
+}
+
+
+def _date_candidates(kind: str, text: str, runs: list[int], months: list[int]) -> Iterable[int]:
+    if kind in ("mdy", "my"):
+        return months
+    fits = _RUN_FITS[kind]
+    return [r for r in runs if fits(text, r)]
 
 
 def _dates(text: str, runs: list[int]) -> tuple[list[Fact], list[tuple[int, int]]]:
     facts, spans = [], []
     taken_starts: list[int] = []  # the spans taken so far, disjoint, kept sorted (so their ends are too)
     taken_ends: list[int] = []
+    months = list(_month_starts(text, runs))
     for kind, pattern in _DATES:
-        for m in _scan(pattern, text, _date_candidates(kind, text, runs)):
+        for m in matches_at(pattern, text, _date_candidates(kind, text, runs, months)):
             start, end = m.span()
             i = bisect_right(taken_ends, start)  # the first taken span ending after this one starts
             if i < len(taken_starts) and taken_starts[i] < end:
@@ -215,9 +269,14 @@ def _dates(text: str, runs: list[int]) -> tuple[list[Fact], list[tuple[int, int]
 
 def numeric_facts(text: str) -> list[Fact]:
     """Amounts, percentages, dates and other numbers in `text`, each number counted once."""
+    return numeric_facts_and_runs(text)[0]
+
+
+def numeric_facts_and_runs(text: str) -> tuple[list[Fact], list[int]]:
+    """numeric_facts(text), and where its digit runs start (for FactIndex, so the text is read once)."""
     runs = _digit_runs(text)
     facts, spans = _dates(text, runs)
-    for m in _scan(_AMOUNT, text, _leads(runs, _AMOUNT_LEAD)):
+    for m in matches_at(_AMOUNT, text, _amount_starts(text, runs)):
         if m.group("a"):
             currency, number, scale = m.group("sym"), m.group("n1"), m.group("s1")
         else:
@@ -227,29 +286,28 @@ def numeric_facts(text: str) -> list[Fact]:
         facts.append(Fact("amount", m.group(0).strip(), frozenset((cur, v) for v in values), m.start()))
         spans.append(m.span())
     masked = _mask(text, spans)
-    for m in _scan(_PERCENT, masked, _digit_runs(masked)):
+    for m in matches_at(_PERCENT, masked, _runs_after_mask(masked, runs, spans)):
         facts.append(Fact("percentage", m.group(0), number_values(m.group("n")), m.start()))
         spans.append(m.span())
     masked = _mask(text, spans)
-    for m in _scan(_SCALED, masked, _digit_runs(masked)):
+    for m in matches_at(_SCALED, masked, _runs_after_mask(masked, runs, spans)):
         facts.append(Fact("number", m.group(0), _scaled(number_values(m.group("n")), m.group("s")), m.start()))
         spans.append(m.span())
-    masked = _mask(_mask(text, spans), [m.span() for m in _LIST_MARKER.finditer(text)])
-    for m in _scan(_PLAIN, masked, _digit_runs(masked)):
+    spans += [m.span() for m in _LIST_MARKER.finditer(text)]
+    masked = _mask(text, spans)
+    for m in matches_at(_PLAIN, masked, _runs_after_mask(masked, runs, spans)):
         facts.append(Fact("number", m.group(0), number_values(m.group("n")), m.start()))
-    return sorted(facts, key=lambda f: f.start)
+    return sorted(facts, key=lambda f: f.start), runs
 
 
-def _all_number_values(text: str) -> set[float]:
+def _all_number_values(text: str, runs: list[int]) -> set[float]:
     values: set[float] = set()
-    runs = _digit_runs(text)
-    for m in _scan(_PLAIN, text, runs):
+    for m in matches_at(_PLAIN, text, runs):
         values |= number_values(m.group("n"))
-    for m in _scan(_SCALED, text, runs):
+    for m in matches_at(_SCALED, text, runs):
         values |= _scaled(number_values(m.group("n")), m.group("s"))
-    for word in _WORD_OR_HYPHEN.findall(text.lower()):
-        if word in _NUMBER_WORDS:
-            values.add(float(_NUMBER_WORDS[word]))
+    for word in _NUMBER_WORDS.keys() & set(_WORD_OR_HYPHEN.findall(text.lower())):
+        values.add(float(_NUMBER_WORDS[word]))
     return values
 
 
@@ -257,9 +315,12 @@ class FactIndex:
     """The figures of one text, in sets, so that asking whether another text's fact is there is a few lookups
     (a summary's figures against a whole document) instead of a pass over this text's facts."""
 
-    def __init__(self, text: str, facts: list[Fact] | None = None):
-        facts = numeric_facts(text) if facts is None else facts
-        self.numbers = _all_number_values(text)
+    def __init__(self, text: str, facts: list[Fact] | None = None, runs: list[int] | None = None):
+        """facts, runs: what numeric_facts_and_runs(text) gives, when the caller has it already."""
+        if facts is None:
+            facts, runs = numeric_facts_and_runs(text)
+        self.text = text
+        self.numbers = _all_number_values(text, _digit_runs(text) if runs is None else runs)
         self.amounts: set = set()  # (currency, value)
         self.percentages: set = set()
         self.dates: set = set()  # (year, month, day) with every part a source may leave out also as None
@@ -276,6 +337,8 @@ class FactIndex:
 
     def has(self, fact: Fact) -> bool:
         """Whether `fact` (from another text) is in this one, in any of the ways it may be written."""
+        if not fact.keys:  # digits with no reading as a number: only the same writing keeps it
+            return fact.value in self.text
         if fact.kind == "date":  # a missing part in the fact is a wildcard
             return any(key in self.dates for key in fact.keys)
         if fact.kind == "amount":

@@ -23,6 +23,7 @@ import pyphen
 FORMULAS = {"en": "flesch-kincaid", "fr": "kandel-moles"}
 _SENTENCE_END = re.compile(r"[.!?…]+(?:[\"”»)\]]*)(?=\s|$)|\n\s*\n|\n(?=\s*[-*•]\s)")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_DETECT_CHARS = 20_000  # detection reads the start of a text only
 _MAX_SENTENCES = 400  # sample size for long texts: grade levels are averages, a sample is enough
 # (reading ease, grade) at Flesch's band edges, highest ease first
 _EASE_TO_GRADE = [(100.0, 4.0), (90.0, 5.0), (80.0, 6.0), (70.0, 7.0), (60.0, 9.0), (50.0, 12.0),
@@ -34,14 +35,27 @@ _FR_HINTS = set("le la les de des du et est un une que qui pour dans pas sur au 
                 "être sont votre notre par plus il elle".split())
 
 
-def detect_language(text: str) -> str | None:
-    """'en', 'fr' or None (too little text or neither), from function-word counts in the first 2,000 words."""
-    words = [w.lower() for w in _WORD.findall(text[:20_000])][:2000]
-    en = sum(w in _EN_HINTS for w in words)
-    fr = sum(w in _FR_HINTS for w in words)
+def text_words(text: str) -> list[str]:
+    """The words of `text`, as detect_language and grade_level read them (to share one pass between them)."""
+    return _WORD.findall(text)
+
+
+def _language_of(words: list[str]) -> str | None:
+    # lowercased in one call: words hold no spaces, and lowercasing makes none
+    lowered = " ".join(words[:2000]).lower().split(" ") if words else []
+    en = sum(map(_EN_HINTS.__contains__, lowered))
+    fr = sum(map(_FR_HINTS.__contains__, lowered))
     if max(en, fr) < 2:
         return None
     return "fr" if fr > en else "en"
+
+
+def detect_language(text: str, words: list[str] | None = None) -> str | None:
+    """'en', 'fr' or None (too little text or neither), from function-word counts in the first 2,000 words.
+    words: text_words(text), when the caller has them already."""
+    if words is None or len(text) > _DETECT_CHARS:
+        words = text_words(text[:_DETECT_CHARS])
+    return _language_of(words)
 
 
 @lru_cache(maxsize=4)
@@ -49,9 +63,21 @@ def _hyphenator(language: str) -> pyphen.Pyphen:
     return pyphen.Pyphen(lang="fr" if language == "fr" else "en_US", left=1, right=1)
 
 
-@lru_cache(maxsize=50_000)
-def _syllables(word: str, language: str) -> int:
-    return len(_hyphenator(language).positions(word.lower())) + 1
+_SYLLABLES: dict[str, dict[str, int]] = {"en": {}, "fr": {}}  # per language: word -> syllables
+_SYLLABLES_KEPT = 50_000
+
+
+def _syllable_count(words: list[str], language: str) -> int:
+    known = _SYLLABLES[language]
+    total = 0
+    for word in words:
+        count = known.get(word)
+        if count is None:
+            if len(known) >= _SYLLABLES_KEPT:
+                known.clear()
+            count = known[word] = len(_hyphenator(language).positions(word.lower())) + 1
+        total += count
+    return total
 
 
 def _sentences(text: str) -> list[str]:
@@ -68,19 +94,22 @@ def ease_to_grade(ease: float) -> float:
     return _EASE_TO_GRADE[-1][1]
 
 
-def grade_level(text: str, language: str) -> float | None:
-    """US grade level of `text` in `language` ('en' or 'fr'); None for other languages or no words."""
+def grade_level(text: str, language: str, words: list[str] | None = None) -> float | None:
+    """US grade level of `text` in `language` ('en' or 'fr'); None for other languages or no words.
+    words: _WORD.findall(text), when the caller has them already."""
     if language not in FORMULAS:
         return None
     sentences = _sentences(text)
     if len(sentences) > _MAX_SENTENCES:
         step = len(sentences) / _MAX_SENTENCES
         sentences = [sentences[int(i * step)] for i in range(_MAX_SENTENCES)]
-    words = [w for s in sentences for w in _WORD.findall(s)]
+        words = [w for s in sentences for w in _WORD.findall(s)]
+    else:  # no word spans a sentence end (those are punctuation and spaces), so these are the same words
+        words = text_words(text) if words is None else words
     if not words:
         return None
     words_per_sentence = len(words) / len(sentences)
-    syllables_per_word = sum(_syllables(w, language) for w in words) / len(words)
+    syllables_per_word = _syllable_count(words, language) / len(words)
     if language == "en":
         grade = 0.39 * words_per_sentence + 11.8 * syllables_per_word - 15.59
     else:

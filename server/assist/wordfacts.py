@@ -5,8 +5,9 @@ These only make sense when source and result are in the same language: checks.py
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from server.assist.facts import Fact
+from server.assist.facts import Fact, matches_at
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ’'-][\w’'-]*"  # acronyms are found separately
 # "and"/"et" are left out: "Jane Smith and John Doe" are two names that a rewrite may reorder
@@ -14,6 +15,7 @@ _CONNECTOR = r"(?:of|for|on|the|de|du|des|la|le|d['’]|l['’]|pour|sur)"
 _NAME = re.compile(rf"\b{_CAP}(?:\s+(?:{_CONNECTOR}\s+)*{_CAP})+")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]*[A-Z][A-Z0-9]*\b")
 _ROMAN = re.compile(r"^[IVXLCDM]+$")
+_CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ]")  # the first character of _CAP, and of _ACRONYM ([A-Z])
 # capitalised only because they begin a sentence or a heading: never the start of a name
 _STARTERS = set("""a an the this that these those there here it its in on at for from to by with as of and but or
 if when while after before our we you your they their he she his her my i all any each every some no not
@@ -21,6 +23,16 @@ please dear hi hello thanks thank yes however also le la les l un une des du de 
 elles nous vous on en dans pour par sur avec sans et mais ou si quand lorsque après avant notre nos votre
 vos leur leurs mon ma mes son sa ses tous toutes chaque aucun merci bonjour madame monsieur cher chère oui
 non""".split())
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # \w, as the regex engine reads it
+
+
+def _word_start(text: str, i: int) -> int:
+    while i > 0 and _is_word(text[i - 1]):
+        i -= 1
+    return i
 
 
 def _at_sentence_start(text: str, start: int) -> bool:
@@ -42,18 +54,25 @@ def _strip_starter(words: list[str], at_sentence_start: bool) -> list[str]:
     return words
 
 
+def _capital_starts(text: str) -> list[int]:
+    """Where a name or an acronym can start: a capital letter that begins a word."""
+    return [m.start() for m in _CAPITAL.finditer(text) if not (m.start() and _is_word(text[m.start() - 1]))]
+
+
 def names(text: str) -> list[Fact]:
     """Multi-word capitalised names and acronyms, once each."""
     found: dict[str, Fact] = {}
-    shouting = sum(1 for w in text.split() if w.isupper() and len(w) > 1) > 0.3 * max(1, len(text.split()))
-    for m in _NAME.finditer(text):
+    tokens = text.split()
+    shouting = sum(1 for w in tokens if w.isupper() and len(w) > 1) > 0.3 * max(1, len(tokens))
+    starts = _capital_starts(text)
+    for m in matches_at(_NAME, text, starts):
         at_start = _at_sentence_start(text, m.start())
         words = _strip_starter(m.group(0).split(), at_start)
         if sum(1 for w in words if w[0].isupper()) >= 2:
             name = " ".join(words)
             found.setdefault(name.lower(), Fact("name", name, frozenset({name.lower()})))
     if not shouting:
-        for m in _ACRONYM.finditer(text):
+        for m in matches_at(_ACRONYM, text, starts):
             token = m.group(0)
             if not _ROMAN.match(token):
                 found.setdefault(token.lower(), Fact("name", token, frozenset({token.lower()})))
@@ -73,15 +92,51 @@ _FR_NEG = re.compile(r"\b(?:(?:ne|n['’])\s*(?P<verb>[\w’'-]+(?:\s+[\w’'-]+
                      r"|(?P<alone>ne|n['’]|sans|aucun|aucune|jamais)\b)", re.IGNORECASE)
 
 
+# Where a negation can start, found in the lowercased text with plain substrings (the regex engine would
+# otherwise try the full pattern at every position). An English match starts at its negation word (a whole
+# word, listed here longest first so a hit is the whole word) or at the word just before it. French matches
+# start at "ne", "n'", "sans", "aucun" or "jamais". Case-blind matching lets "ı" stand for "i" and "ſ" for
+# "s", hence those classes; "İ" lowercases to two characters, so such a text is scanned the slow way.
+_EN_HINT = re.compile(r"no(?:thing|body|where|ne|t|r)?|ne(?:ver|[iı]ther)|w[iı]thout|cannot|n['’]t")
+_FR_HINT = re.compile(r"n[e'’]|[sſ]an|aucun|jama")
+
+
+def _en_starts(text: str, lowered: str) -> list[int]:
+    starts = set()
+    for m in _EN_HINT.finditer(lowered):
+        i, end = m.span()
+        if end < len(text) and _is_word(text[end]):  # not a whole word
+            continue
+        if text[i + 1] in "'’":  # "n't": the negation is the whole word that ends in this n
+            i = _word_start(text, i)
+        elif i and _is_word(text[i - 1]):
+            continue
+        starts.add(i)
+        space = i  # "must not": the match may start at the word before, if only whitespace separates them
+        while space > 0 and text[space - 1].isspace():
+            space -= 1
+        if space < i:
+            starts.add(_word_start(text, space))
+    return sorted(starts)
+
+
+def _fr_starts(text: str, lowered: str) -> list[int]:
+    return [m.start() for m in _FR_HINT.finditer(lowered) if not (m.start() and _is_word(text[m.start() - 1]))]
+
+
+def _matches(pattern: re.Pattern, text: str, starts) -> Iterable[re.Match]:
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return pattern.finditer(text)
+    return matches_at(pattern, text, starts(text, lowered))
+
+
 def negations(text: str, language: str) -> list[str]:
     """Each negation as a short phrase ("must not", "don't", "ne doit pas"), in order."""
     if language == "fr":
-        phrases = []
-        for m in _FR_NEG.finditer(text):
-            phrases.append(" ".join(m.group(0).split()).lower())
-        return phrases
+        return [" ".join(m.group(0).split()).lower() for m in _matches(_FR_NEG, text, _fr_starts)]
     phrases = []
-    for m in _EN_NEG.finditer(text):
+    for m in _matches(_EN_NEG, text, _en_starts):
         neg, prev = m.group("neg").lower(), (m.group("prev") or "").lower()
         if neg == "no" and text[m.end("neg"):m.end("neg") + 1] == ".":  # "No. 5"
             continue
