@@ -391,3 +391,19 @@ def test_summary_survives_an_echoed_fence_marker_before_the_points(tokens):
                     make_ctx(model, tokens))
     assert result["points"] == [{"text": "The agency spent $4.2 million on IT, and satisfaction rose to 78%.",
                                  "sources": ["p1"]}]
+
+
+def test_long_summary_checks_read_ahead_match_checks_read_at_the_end(tokens):
+    from server.assist.checks import run_checks
+    from server.assist.jobs import BACKGROUND_PROFILE_CHARS
+
+    paragraphs = [f"In {2000 + i % 25} the agency spent ${i}.{i % 10} million on {i % 7 + 1} projects; "
+                  f"satisfaction reached {50 + i % 40}% by {i % 28 + 1} March." for i in range(600)]
+    text = "\n\n".join(paragraphs)
+    assert len(text) > BACKGROUND_PROFILE_CHARS
+    model = FakeModel(responder=lambda messages: "- The agency spent $3.3 million in 2003 [p1].\n"
+                                                 "- Satisfaction reached 99% [p3].")
+    _, result = run("summarize", {"text": text}, make_ctx(model, tokens))
+    source = "\n\n".join(p for p in paragraphs)  # the stand-in's paragraphs are the blocks themselves
+    assert result["checks"] == run_checks(source, result["summary"], summary=True)
+    assert {"kind": "percentage", "value": "99%"} in result["checks"]["facts"]["added"]

@@ -1,6 +1,8 @@
 """Post-checks on every result: facts kept (and figures added) and readability before and after."""
 from __future__ import annotations
 
+from functools import cached_property
+
 from server.assist.facts import FactIndex, missing_from, numeric_facts_and_runs
 from server.assist.readability import FORMULAS, detect_language, grade_level, text_words
 from server.assist.wordfacts import missing_names, missing_negations
@@ -10,12 +12,52 @@ def primary_language(tag: str | None) -> str | None:
     return tag.split("-")[0].lower() if tag else None
 
 
-def _facts(source: str, output: str, reference: str, *, word_level: bool, language: str,
+class SourceProfile:
+    """What the checks read from a source text, each part computed once, on first use.
+
+    A long summary builds this while its map calls wait on the model (`warm`), so the checks at the end
+    only read the summary itself.
+    """
+
+    def __init__(self, text: str | None):
+        self.text = text or ""
+        self._grades: dict[str, float | None] = {}
+
+    @cached_property
+    def words(self) -> list[str]:
+        return text_words(self.text)
+
+    @cached_property
+    def language(self) -> str | None:
+        return detect_language(self.text, self.words)
+
+    @cached_property
+    def facts_and_runs(self):
+        return numeric_facts_and_runs(self.text)
+
+    @cached_property
+    def index(self) -> FactIndex:
+        facts, runs = self.facts_and_runs
+        return FactIndex(self.text, facts, runs)
+
+    def grade(self, language: str) -> float | None:
+        if language not in self._grades:
+            self._grades[language] = grade_level(self.text, language, self.words)
+        return self._grades[language]
+
+    def warm(self, language: str | None = None) -> SourceProfile:
+        """Compute everything a summary's checks read (from one thread, finished before the checks run)."""
+        self.index  # noqa: B018 (cached_property: reading it computes it)
+        self.grade(self.language or primary_language(language) or "en")
+        return self
+
+
+def _facts(profile: SourceProfile, output: str, reference: str | None, *, word_level: bool, language: str,
            want_missing: bool, negations: bool) -> dict:
     facts: dict = {}
+    source = profile.text
     # each text is parsed once and compared both ways
-    source_facts, source_runs = (numeric_facts_and_runs(source) if want_missing or reference is source
-                                 else (None, None))
+    source_facts = profile.facts_and_runs[0] if want_missing or reference is None else None
     output_facts, output_runs = numeric_facts_and_runs(output)
     if want_missing:
         missing = missing_from(source_facts, FactIndex(output, output_facts, output_runs))
@@ -25,23 +67,24 @@ def _facts(source: str, output: str, reference: str, *, word_level: bool, langua
                 missing += missing_negations(source, output, language)
         facts["missing"] = [f.to_dict() for f in missing]
     # figures in the result that the source never gave: the model invented them
-    reference_index = (FactIndex(reference, source_facts, source_runs) if reference is source
-                       else FactIndex(reference))
+    reference_index = profile.index if reference is None else FactIndex(reference)
     facts["added"] = [f.to_dict() for f in missing_from(output_facts, reference_index)]
     return facts
 
 
-def _readability(source: str | None, output: str, source_lang: str, out_lang: str, source_words: list[str],
+def _readability(profile: SourceProfile | None, output: str, source_lang: str, out_lang: str,
                  output_words: list[str]) -> dict:
+    source = profile.text if profile is not None else None
     result = {"language": out_lang, "formula": FORMULAS.get(out_lang),
-              "before": grade_level(source, source_lang, source_words) if source else None,
+              "before": profile.grade(source_lang) if source else None,
               "after": grade_level(output, out_lang, output_words)}
     if source and source_lang != out_lang:
         result.update(source_language=source_lang, source_formula=FORMULAS.get(source_lang))
     return result
 
 
-def run_checks(source: str | None, output: str, *, language: str | None = None, translation: bool = False,
+def run_checks(source: str | SourceProfile | None, output: str, *, language: str | None = None,
+               translation: bool = False,
                summary: bool = False, finish_reason: str | None = None, reference: str | None = None,
                readability_before: bool = True, negations: bool = True) -> dict:
     """Checks of `output` against `source`.
@@ -53,17 +96,17 @@ def run_checks(source: str | None, output: str, *, language: str | None = None, 
     readability_before: False when the source is not a version of the output (a draft's instruction).
     negations: False when the source's negations may be about the writing ("don't be too formal").
     """
-    source = source or ""
-    source_words, output_words = text_words(source), text_words(output)  # read once, for both uses
-    source_lang = detect_language(source, source_words) or primary_language(language) or "en"
+    profile = source if isinstance(source, SourceProfile) else SourceProfile(source)
+    output_words = text_words(output)  # read once, for both uses
+    source_lang = profile.language or primary_language(language) or "en"
     out_lang = primary_language(language) or detect_language(output, output_words) or source_lang
     translation = translation or out_lang != source_lang
     checks = {
-        "facts": _facts(source, output, reference if reference is not None else source,
-                        word_level=not translation, language=source_lang, want_missing=not summary,
+        "facts": _facts(profile, output, reference if reference is not None and reference is not profile.text
+                        else None, word_level=not translation, language=source_lang, want_missing=not summary,
                         negations=negations),
-        "readability": _readability(source if readability_before else None, output, source_lang, out_lang,
-                                    source_words, output_words),
+        "readability": _readability(profile if readability_before else None, output, source_lang, out_lang,
+                                    output_words),
     }
     if finish_reason == "length":
         checks["truncated"] = True
