@@ -1,8 +1,6 @@
 """POST /api/v1/rewrite, /summarize, /draft, /review: JSON in, JSON or server-sent events out."""
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, current_app, g, jsonify, request
 
 from server.api.common import authenticate, json_body
@@ -10,7 +8,6 @@ from server.api.sse import event_stream, sse_response
 from server.assist.jobs import JOBS, JobContext
 from server.errors import UpstreamError
 
-log = logging.getLogger(__name__)
 bp = Blueprint("assist", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
 
