@@ -64,6 +64,10 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
         loadgen.concurrent(service_call, clients=clients, processes=processes, per_client=2)
         log.info("gateway: sequential, %d pairs", sequential)
         seq_service, seq_direct = loadgen.sequential_pairs(service_call, direct_call, sequential, warmup)
+        # The floor: one bare HTTP exchange with each server (no model, no job), the hop the service adds
+        floor_service, floor_direct = loadgen.sequential_pairs(
+            Call(f"{svc.url}/healthz", b"", method="GET"), Call(f"{fake.url}/models", b"", method="GET"),
+            sequential, warmup)
         log.info("gateway: %d concurrent clients, direct", clients)
         conc_direct = loadgen.concurrent(direct_call, clients=clients, processes=processes, per_client=per_client)
         log.info("gateway: %d concurrent clients, service", clients)
@@ -95,6 +99,7 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
                      "request": info, "stream_request": stream_info},
         "upstream_connections": keepalive,
         "sequential": {**stats.added(seq_service, seq_direct), "paired": stats.paired(seq_service, seq_direct)},
+        "http_floor": stats.added(floor_service, floor_direct),
         "concurrent": {**stats.added(conc_service["latencies"], conc_direct["latencies"]),
                        "service_run": _run_facts(conc_service), "direct_run": _run_facts(conc_direct)},
         "concurrent_model": {**stats.added(model_service["latencies"], model_direct["latencies"]),

@@ -35,12 +35,14 @@ class Call:
     headers: dict = field(default_factory=dict)
     until: str = "full"  # full | first
     first_text: str = "service"  # which FIRST_TEXT pattern, when until == "first"
+    method: str = "POST"
 
 
 def timed(session: requests.Session, call: Call) -> float:
     """Seconds for one call; raises RuntimeError on a non-200 answer or a stream without model text."""
     started = time.perf_counter()
-    with session.post(call.url, data=call.body, headers=call.headers, timeout=CALL_TIMEOUT, stream=True) as response:
+    with session.request(call.method, call.url, data=call.body or None, headers=call.headers, timeout=CALL_TIMEOUT,
+                         stream=True) as response:
         if call.until == "full":
             body = response.content
             elapsed = time.perf_counter() - started

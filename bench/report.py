@@ -106,6 +106,13 @@ def _findings(results: dict) -> list[str]:
         out.append("- **Where a rewrite's time goes** (in-process, bench/breakdown.py, medians): "
                    + "; ".join(f"{name} {ms:.2f} ms" for name, ms in st.items()) + ".")
     if g:
+        if "http_floor" in g:
+            f = g["http_floor"]
+            out.append(f"- **The hop itself**: the service answers a bare `GET /healthz` in "
+                       f"{f['service']['p50']:.2f} ms at p50 where the fake answers `GET /models` in "
+                       f"{f['direct']['p50']:.2f} ms, and it makes a second HTTP exchange (to the model) that "
+                       f"the direct call does not: one Python HTTP round trip on this loopback costs about "
+                       f"{f['direct']['p50']:.1f} ms, most of a 1.5 ms budget before any work is done.")
         keep = g["upstream_connections"]["service"]
         out.append(f"- **Upstream keep-alive**: {keep['calls']} sequential service calls made the fake upstream "
                    f"accept {keep['upstream_connections']} new TCP connection(s).")
@@ -164,6 +171,8 @@ def _gateway_section(g: dict) -> list[str]:
            "| run | calls | direct p50 | service p50 | added p50 | direct p99 | service p99 | added p99 |",
            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     out += _latency_rows("sequential", g["sequential"])
+    if "http_floor" in g:
+        out += _latency_rows("HTTP floor: GET /healthz (gunicorn + Flask) vs GET /models (fake)", g["http_floor"])
     out += _latency_rows(f"{st['clients']} concurrent, model answers at once", c)
     out += _latency_rows(f"{st['clients']} concurrent, model answers in {st['model_latency']:.1f} s",
                          g["concurrent_model"])
