@@ -75,6 +75,12 @@ def run(workdir: Path, *, repeat: int = 300) -> dict:
         def plain_read():
             session.post(model.chat_url, data=request_body, headers=request_headers, timeout=30).content  # noqa: B018
 
+        whole_body = json.dumps(model._request_body(messages, max_tokens, 0.3, False), ensure_ascii=False).encode()
+
+        def plain_whole():
+            session.post(model.chat_url, data=whole_body, headers={"Content-Type": "application/json"},
+                         timeout=30).json()
+
         with session.post(model.chat_url, data=request_body, headers=request_headers, timeout=30,
                           stream=True) as response:
             pieces = list(response.iter_content(chunk_size=None))  # as the network delivered them
@@ -86,6 +92,9 @@ def run(workdir: Path, *, repeat: int = 300) -> dict:
             "token validation": _median_ms(lambda: auth.authenticate(headers["Authorization"]), repeat),
             "Flask dispatch (GET /healthz, test client)": _median_ms(lambda: client.get("/healthz"), repeat),
             "validation + prompt building (tiktoken)": _median_ms(prepare, repeat),
+            "upstream call, whole answer (what a JSON request makes)": _median_ms(
+                lambda: model.complete(messages, max_tokens=max_tokens, temperature=0.3), repeat),
+            "same whole answer, plain requests": _median_ms(plain_whole, repeat),
             "upstream call: stream + SSE decode": _median_ms(upstream, repeat),
             "same stream, plain requests read (keep-alive)": _median_ms(plain_read, repeat),
             "same stream, SSE decode alone (iter_chat_text, in memory)": _median_ms(decode_only, repeat),
