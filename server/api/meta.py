@@ -17,9 +17,7 @@ def presets():
 
 @bp.get("/me")
 def me():
-    principal = g.principal
-    return jsonify({"tenant_id": principal.tenant_id, "object_id": principal.object_id, "name": principal.name,
-                    "username": principal.username, "roles": list(principal.roles)})
+    return jsonify(g.principal.to_dict())
 
 
 @bp.get("/openapi.json")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from server.auth.dev import DevIssuer
 from server.auth.tokens import JwksCache, Principal, TokenValidator
-from server.errors import Forbidden, Unauthorized, UpstreamError
+from server.errors import Unauthorized, UpstreamError
 
 log = logging.getLogger(__name__)
 EXTENSION = "drafter.auth"
@@ -71,7 +71,3 @@ class Auth:
             raise Unauthorized("Sign in first: send Authorization: Bearer <access token>.")
         return self.validator.validate(token.strip())
 
-
-def require_role(principal: Principal, role: str) -> None:
-    if role not in principal.roles:
-        raise Forbidden(f"This needs the {role} app role.")
