@@ -407,3 +407,19 @@ def test_long_summary_checks_read_ahead_match_checks_read_at_the_end(tokens):
     source = "\n\n".join(p for p in paragraphs)  # the stand-in's paragraphs are the blocks themselves
     assert result["checks"] == run_checks(source, result["summary"], summary=True)
     assert {"kind": "percentage", "value": "99%"} in result["checks"]["facts"]["added"]
+
+
+def test_usage_is_counted_locally_when_the_model_reports_none(tokens):
+    # llama.cpp's server sends no usage when streaming; audit and quotas must never see a free call
+    class SilentUsage(FakeModel):
+        @staticmethod
+        def _usage(messages, text):
+            from server.llm.base import Usage
+
+            return Usage()
+
+    for stream in (True, False):
+        model = SilentUsage(["The meeting moved to three."])
+        _, result = run("rewrite", {"text": "The meeting moved to 3pm."}, make_ctx(model, tokens, stream=stream))
+        assert result["usage"]["completion_tokens"] == tokens.count("The meeting moved to three.")
+        assert result["usage"]["prompt_tokens"] == tokens.count_messages(model.calls[0]["messages"])

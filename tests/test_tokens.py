@@ -23,6 +23,11 @@ def test_counts_without_any_network(tmp_path, monkeypatch):
         raise AssertionError("the tokenizer tried to reach the network")
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
+    from tiktoken import registry
+
+    # tiktoken keeps loaded encodings for the whole process: drop it so this test really loads the file
+    monkeypatch.delitem(registry.ENCODINGS, "o200k_base", raising=False)
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
     counter = TokenCounter(tmp_path)
     assert counter.count("Hello world") == 2  # o200k_base: "Hello", " world"
     assert counter.count("") == 0

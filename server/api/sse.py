@@ -1,6 +1,7 @@
 """Server-sent events out: job events encoded as they come, closed properly when the client leaves."""
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ def event_stream(first: tuple[str, dict] | None, events: Iterator[tuple[str, dic
     """
     try:
         pending = [first] if first is not None else []
-        for name, data in _chain(pending, events):
+        for name, data in itertools.chain(pending, events):
             yield encode(name, finish(data) if name == "result" else data)
             if name == "result":
                 return
@@ -42,11 +43,6 @@ def event_stream(first: tuple[str, dict] | None, events: Iterator[tuple[str, dic
         close = getattr(events, "close", None)
         if close is not None:
             close()
-
-
-def _chain(first: list, rest: Iterator) -> Iterator:
-    yield from first
-    yield from rest
 
 
 def sse_response(stream: Iterator[str]) -> Response:

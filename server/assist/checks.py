@@ -56,6 +56,8 @@ def _facts(profile: SourceProfile, output: str, reference: str | None, *, word_l
            want_missing: bool, negations: bool) -> dict:
     facts: dict = {}
     source = profile.text
+    if reference is source:
+        reference = None  # None: the source itself, whose parse the profile already holds
     # each text is parsed once and compared both ways
     source_facts = profile.facts_and_runs[0] if want_missing or reference is None else None
     output_facts, output_runs = numeric_facts_and_runs(output)
@@ -102,9 +104,8 @@ def run_checks(source: str | SourceProfile | None, output: str, *, language: str
     out_lang = primary_language(language) or detect_language(output, output_words) or source_lang
     translation = translation or out_lang != source_lang
     checks = {
-        "facts": _facts(profile, output, reference if reference is not None and reference is not profile.text
-                        else None, word_level=not translation, language=source_lang, want_missing=not summary,
-                        negations=negations),
+        "facts": _facts(profile, output, reference, word_level=not translation, language=source_lang,
+                        want_missing=not summary, negations=negations),
         "readability": _readability(profile if readability_before else None, output, source_lang, out_lang,
                                     output_words),
     }
