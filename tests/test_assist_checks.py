@@ -240,3 +240,77 @@ def test_digit_runs_that_are_no_number_never_fail_the_checks(figure):
     kept = run_checks(source, source)
     assert any(f["value"] == figure for f in dropped["facts"]["missing"])
     assert kept["facts"]["missing"] == []
+
+
+@pytest.mark.parametrize("value, text, expected", [
+    ("$4.2 million", "The agency spent $4.2 million.", True),
+    ("12%", "Costs rose 12%, then fell.", True),
+    ("2024", "Signed 2024-03-05.", True),
+    ("March 5, 2024", "Apply by March 5, 2024.", True),
+    ("5 November", "Due by 5 November 2024.", True),
+    ("12%", "A rise of 12%.5 was noted.", True),
+    ("1,500", "We hired 21,500 staff.", False),
+    ("1,500", "We spent 1,500,000 dollars.", False),
+    ("500", "We hired 1,500 staff.", False),
+    ("1 500", "Un budget de 1 500 000 euros.", False),
+    ("500 000", "Un budget de 1 500 000 euros.", False),
+    ("4.2", "It grew 4.25 times.", False),
+    ("12", "The 12th of May.", False),
+    ("$4.2 million", "It costs $4,200,000.", False),  # the same amount, another writing: the index decides
+])
+def test_a_figure_is_written_in_a_text_only_as_a_whole(value, text, expected):
+    from server.assist.facts import written_in
+
+    assert written_in(value, text) is expected
+
+
+def test_a_figure_found_written_in_a_source_is_one_its_index_has():
+    # The literal look is only a shortcut: whenever it says yes, indexing the source says yes too.
+    from server.assist.facts import FactIndex, written_in
+
+    writings = ["$4.2 million", "4.2", "1,500", "21,500", "1,500,000", "1 500", "1 500 000", "12%", "12",
+                "March 5, 2024", "2024-03-05", "5 mars 2024", "€1.5bn", "3", "2024", "4,2 M€", "0.5", "10.5",
+                "US$7", "7 million", "third", "12.5%"]
+    glue = [" ", ". ", ", ", "; ", " and ", "\n\n", "-", "/", " of "]
+    rng = random.Random(7)
+
+    def text(n):
+        return "".join(rng.choice(writings) + rng.choice(glue) for _ in range(n))
+
+    checked = 0
+    for _ in range(300):
+        source, output = text(12), text(6)
+        index = FactIndex(source)
+        for fact in numeric_facts(output):
+            if written_in(fact.value, source):
+                checked += 1
+                assert index.has(fact), (fact, source)
+    assert checked > 300
+
+
+def test_a_long_source_is_indexed_only_for_a_figure_written_differently():
+    from server.assist.checks import SourceProfile
+
+    paragraph = "In 2023 the agency spent $4.2 million on 17 projects; satisfaction reached 78% by 5 March."
+    profile = SourceProfile("\n\n".join([paragraph] * 2000))
+    copied = run_checks(profile, "- The agency spent $4.2 million on 17 projects (78%).", summary=True)
+    assert copied["facts"]["added"] == [] and "index" not in vars(profile)
+    reworded = run_checks(profile, "- Spending was $4,200,000, and 99% were satisfied.", summary=True)
+    assert reworded["facts"]["added"] == [{"kind": "percentage", "value": "99%"}] and "index" in vars(profile)
+
+
+def test_a_long_text_is_graded_from_a_sample_of_its_sentences():
+    from server.assist.readability import SAMPLED_CHARS
+
+    easy = ["The cat sat on the mat.", "The dog ran to the park and came back home.", "We like tea."]
+    hard = ["Notwithstanding the aforementioned considerations, interdepartmental harmonization of "
+            "administrative responsibilities necessitates comprehensive organizational restructuring.",
+            "Consequently, the implementation methodology requires substantial reconsideration."]
+    rng = random.Random(3)
+    for sentences in (easy, hard):
+        # sentences in random order, as in real prose: the sample sees each kind as often as the text has it
+        long_text = " ".join(rng.choice(sentences) for _ in range(3000))
+        assert len(long_text) > SAMPLED_CHARS
+        assert grade_level(long_text, "en") == pytest.approx(grade_level(" ".join(sentences), "en"), abs=0.6)
+    mixed = "\n\n".join(easy * 300 + hard * 300)
+    assert grade_level(" ".join(easy), "en") + 3 < grade_level(mixed, "en") < grade_level(" ".join(hard), "en") - 3

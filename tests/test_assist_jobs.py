@@ -315,6 +315,31 @@ def test_summarize_map_reduce_keeps_citations_through_several_rounds(tokens):
     assert [e[0] for e in events][-2:] == ["progress", "result"]
 
 
+def test_summarize_map_calls_start_while_a_long_document_is_still_being_counted(tokens):
+    counted, seen_at_first_call = [], []
+
+    class SlowCounter:  # as a 300-page document takes a while to count; the sleep lets other threads run
+        def count(self, text):
+            time.sleep(0.002)
+            counted.append(text)
+            return tokens.count(text)
+
+        def __getattr__(self, name):
+            return getattr(tokens, name)
+
+    def responder(messages):
+        if not seen_at_first_call:
+            seen_at_first_call.append(len(counted))
+        return map_reduce_responder(messages)
+
+    ctx = make_ctx(FakeModel(responder=responder), tokens, chunk_tokens=150, concurrency=4)
+    ctx.tokens = SlowCounter()
+    events, result = run("summarize", {"text": long_text(40)}, ctx)
+    assert seen_at_first_call[0] < 40  # the first map call went out before the last paragraph was counted
+    map_events = [e[1] for e in events if e[0] == "progress" and e[1]["stage"] == "map"]
+    assert map_events[0] == {"stage": "map", "done": 0, "total": result["chunks"]} and result["chunks"] > 4
+
+
 def test_summarize_document_and_attachments_get_distinct_ids(tokens):
     model = FakeModel(["- Both. [p1, a1.p1]"])
     _, result = run("summarize", {"document": {"filename": "d.txt", "content_base64": b64("Doc one.")},
@@ -393,14 +418,14 @@ def test_summary_survives_an_echoed_fence_marker_before_the_points(tokens):
                                  "sources": ["p1"]}]
 
 
-def test_long_summary_checks_read_ahead_match_checks_read_at_the_end(tokens):
+def test_long_summary_checks_are_the_checks_of_the_whole_source(tokens):
     from server.assist.checks import run_checks
-    from server.assist.jobs import BACKGROUND_PROFILE_CHARS
+    from server.assist.readability import SAMPLED_CHARS
 
     paragraphs = [f"In {2000 + i % 25} the agency spent ${i}.{i % 10} million on {i % 7 + 1} projects; "
                   f"satisfaction reached {50 + i % 40}% by {i % 28 + 1} March." for i in range(600)]
     text = "\n\n".join(paragraphs)
-    assert len(text) > BACKGROUND_PROFILE_CHARS
+    assert len(text) > SAMPLED_CHARS
     model = FakeModel(responder=lambda messages: "- The agency spent $3.3 million in 2003 [p1].\n"
                                                  "- Satisfaction reached 99% [p3].")
     _, result = run("summarize", {"text": text}, make_ctx(model, tokens))

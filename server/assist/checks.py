@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from server.assist.facts import FactIndex, missing_from, numeric_facts_and_runs
-from server.assist.readability import FORMULAS, detect_language, grade_level, text_words
+from server.assist.facts import Fact, FactIndex, missing_from, numeric_facts_and_runs, written_in
+from server.assist.readability import FORMULAS, SAMPLED_CHARS, detect_language, grade_level, text_words
 from server.assist.wordfacts import missing_names, missing_negations
 
 
@@ -15,8 +15,9 @@ def primary_language(tag: str | None) -> str | None:
 class SourceProfile:
     """What the checks read from a source text, each part computed once, on first use.
 
-    A long summary builds this while its map calls wait on the model (`warm`), so the checks at the end
-    only read the summary itself.
+    Nothing here reads a long source whole unless it must: language and grade level read its start and a
+    sample of its sentences, and asking whether it has a fact looks for that fact's writing before indexing
+    every figure in it (a 300-page document: milliseconds instead of most of a second).
     """
 
     def __init__(self, text: str | None):
@@ -27,9 +28,12 @@ class SourceProfile:
     def words(self) -> list[str]:
         return text_words(self.text)
 
+    def _words_if_read_whole(self) -> list[str] | None:
+        return self.words if len(self.text) <= SAMPLED_CHARS else None
+
     @cached_property
     def language(self) -> str | None:
-        return detect_language(self.text, self.words)
+        return detect_language(self.text, self._words_if_read_whole())
 
     @cached_property
     def facts_and_runs(self):
@@ -40,16 +44,14 @@ class SourceProfile:
         facts, runs = self.facts_and_runs
         return FactIndex(self.text, facts, runs)
 
+    def has(self, fact: Fact) -> bool:
+        """Whether the source has `fact` (from another text), in any of the ways it may be written."""
+        return written_in(fact.value, self.text) or self.index.has(fact)
+
     def grade(self, language: str) -> float | None:
         if language not in self._grades:
-            self._grades[language] = grade_level(self.text, language, self.words)
+            self._grades[language] = grade_level(self.text, language, self._words_if_read_whole())
         return self._grades[language]
-
-    def warm(self, language: str | None = None) -> SourceProfile:
-        """Compute everything a summary's checks read (from one thread, finished before the checks run)."""
-        self.index  # noqa: B018 (cached_property: reading it computes it)
-        self.grade(self.language or primary_language(language) or "en")
-        return self
 
 
 def _facts(profile: SourceProfile, output: str, reference: str | None, *, word_level: bool, language: str,
@@ -59,18 +61,17 @@ def _facts(profile: SourceProfile, output: str, reference: str | None, *, word_l
     if reference is source:
         reference = None  # None: the source itself, whose parse the profile already holds
     # each text is parsed once and compared both ways
-    source_facts = profile.facts_and_runs[0] if want_missing or reference is None else None
     output_facts, output_runs = numeric_facts_and_runs(output)
     if want_missing:
-        missing = missing_from(source_facts, FactIndex(output, output_facts, output_runs))
+        missing = missing_from(profile.facts_and_runs[0], FactIndex(output, output_facts, output_runs))
         if word_level:
             missing += missing_names(source, output)
             if negations:
                 missing += missing_negations(source, output, language)
         facts["missing"] = [f.to_dict() for f in missing]
     # figures in the result that the source never gave: the model invented them
-    reference_index = profile.index if reference is None else FactIndex(reference)
-    facts["added"] = [f.to_dict() for f in missing_from(output_facts, reference_index)]
+    reference_has = profile if reference is None else FactIndex(reference)
+    facts["added"] = [f.to_dict() for f in missing_from(output_facts, reference_has)]
     return facts
 
 

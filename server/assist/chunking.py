@@ -9,6 +9,7 @@ runaway sentence, by length); every piece keeps the paragraph's id, so citations
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 # "[p123] " before each paragraph in the prompt, plus the newline: a safe flat allowance
@@ -74,21 +75,24 @@ def split_paragraph(paragraph: dict, count, budget: int) -> list[tuple[dict, int
 
 def chunk_paragraphs(paragraphs: list[dict], count, budget: int) -> list[Chunk]:
     """`count(text) -> int` is TokenCounter.count; `budget` is the paragraph tokens one chunk may hold."""
+    return list(iter_chunks(paragraphs, count, budget))
+
+
+def iter_chunks(paragraphs: list[dict], count, budget: int) -> Iterator[Chunk]:
+    """chunk_paragraphs, one chunk at a time as soon as it is complete: the summary's map calls start on the
+    first chunks while the rest of a long document is still being counted. The budget is checked at once."""
     if budget < 4 * PARAGRAPH_OVERHEAD_TOKENS:
         raise ValueError(f"chunk budget of {budget} tokens is too small")
-    chunks: list[Chunk] = []
+    return _chunks(paragraphs, count, budget)
+
+
+def _finished(chunk: Chunk) -> Chunk:
+    chunk.paragraphs = [{k: v for k, v in p.items() if k != "_tokens"} for p in chunk.paragraphs]
+    return chunk
+
+
+def _chunks(paragraphs: list[dict], count, budget: int) -> Iterator[Chunk]:
     current = Chunk()
-
-    def flush() -> None:
-        nonlocal current
-        carried = []
-        while len(current.paragraphs) > 1 and is_heading(current.paragraphs[-1]):
-            carried.insert(0, current.paragraphs.pop())
-        carried_tokens = sum(p["_tokens"] for p in carried)
-        current.tokens -= carried_tokens
-        chunks.append(current)
-        current = Chunk(carried, carried_tokens)
-
     for paragraph in paragraphs:
         text = paragraph.get("text") or ""
         if not text.strip():
@@ -98,14 +102,18 @@ def chunk_paragraphs(paragraphs: list[dict], count, budget: int) -> list[Chunk]:
         for piece, n in pieces:
             starts_section = is_heading(piece) and current.tokens >= budget // 2
             if current.paragraphs and (current.tokens + n > budget or starts_section):
-                flush()
+                # headings at the end travel on with the text they introduce
+                carried = []
+                while len(current.paragraphs) > 1 and is_heading(current.paragraphs[-1]):
+                    carried.insert(0, current.paragraphs.pop())
+                carried_tokens = sum(p["_tokens"] for p in carried)
+                current.tokens -= carried_tokens
+                yield _finished(current)
+                current = Chunk(carried, carried_tokens)
                 if current.paragraphs and current.tokens + n > budget:  # carried headings + a big piece
-                    chunks.append(current)
+                    yield _finished(current)
                     current = Chunk()
             current.paragraphs.append({**piece, "_tokens": n})
             current.tokens += n
     if current.paragraphs:
-        chunks.append(current)
-    for chunk in chunks:
-        chunk.paragraphs = [{k: v for k, v in p.items() if k != "_tokens"} for p in chunk.paragraphs]
-    return chunks
+        yield _finished(current)

@@ -353,6 +353,27 @@ class FactIndex:
         return bool(fact.keys & self.numbers) or any(v in self.date_parts for v in fact.keys)
 
 
+# Around a figure written out in full: no letter, digit or decimal mark continues it, nor, where it begins or
+# ends with a digit, a thousands group ("1,500" is not in "21,500" or "1,500,000", nor "1 500" in "1 500 000";
+# "5 November" is in "5 November 2024").
+_NOT_AFTER_WORD = r"(?<![\w.,])"
+_NOT_AFTER_GROUP = r"(?<!\d[ \u00a0\u202f])"
+_NOT_BEFORE_WORD = r"(?!\w)"
+_NOT_BEFORE_GROUP = r"(?![.,]\d|[ \u00a0\u202f]\d)"
+
+
+def written_in(value: str, text: str) -> bool:
+    """Whether `value` (a fact as written) appears in `text` as a whole, in the very same writing.
+
+    Then `text` holds that fact, and a FactIndex of it would say so: a cheap first look that spares indexing a
+    whole document when a summary's figures are copied from it, as they mostly are."""
+    if not value:
+        return False
+    pattern = (_NOT_AFTER_WORD + (_NOT_AFTER_GROUP if value[0].isdigit() else "") + re.escape(value)
+               + _NOT_BEFORE_WORD + (_NOT_BEFORE_GROUP if value[-1].isdigit() else ""))
+    return re.search(pattern, text) is not None
+
+
 def _dedupe(facts: list[Fact]) -> list[Fact]:
     seen, kept = set(), []
     for f in facts:
@@ -363,8 +384,9 @@ def _dedupe(facts: list[Fact]) -> list[Fact]:
     return kept
 
 
-def missing_from(facts: list[Fact], index: FactIndex) -> list[Fact]:
-    """The facts (of one text, once each, in order) that the indexed text does not have."""
+def missing_from(facts: list[Fact], index) -> list[Fact]:
+    """The facts (of one text, once each, in order) that the indexed text does not have.
+    index: anything with has(fact), a FactIndex or a SourceProfile."""
     return [f for f in _dedupe(facts) if not index.has(f)]
 
 

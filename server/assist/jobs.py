@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from server.assist import prompts
 from server.assist.calls import CallResult, fit_history, stream_call
 from server.assist.checks import SourceProfile, run_checks
-from server.assist.chunking import chunk_paragraphs
+from server.assist.chunking import iter_chunks
 from server.assist.clean import clean
 from server.assist.findings import parse_findings
 from server.assist.presets import Preset, Presets
@@ -44,7 +44,6 @@ from server.llm.tokens import TokenCounter
 Event = tuple[str, dict]
 log = logging.getLogger(__name__)
 MIN_OUTPUT_TOKENS = 128
-BACKGROUND_PROFILE_CHARS = 50_000
 MATERIAL_FRAME_TOKENS = 20  # fence markers and name around each piece of material
 
 
@@ -258,27 +257,13 @@ def summarize(body: dict, ctx: JobContext) -> Iterator[Event]:
     guidance, _preset = _guidance(ctx, body, "summarize")
     paragraphs = summary_paragraphs(body)
     budget = chunk_budget(ctx.model.context_window, ctx.max_output_tokens, ctx.chunk_tokens)
-    chunks = chunk_paragraphs(paragraphs, ctx.tokens.count, budget)
+    chunks = iter_chunks(paragraphs, ctx.tokens.count, budget)  # counted as the map calls start
     rank = {p["id"]: i for i, p in enumerate(paragraphs)}
     summarizer = Summarizer(ctx, fmt=body.get("format", "bullets"), length=body.get("length"),
                             focus=body.get("focus"), language=body.get("language"), guidance=guidance,
                             history=body.get("history", []), budget=budget)
     source = SourceProfile("\n\n".join(p["text"] for p in paragraphs))
-    warming = None
-    if len(source.text) > BACKGROUND_PROFILE_CHARS:
-        # Reading a long source for the checks takes a few hundred ms of CPU: done while the map calls
-        # wait on the model, so the answer does not wait for it at the end.
-        warming = threading.Thread(target=_warm_quietly, args=(source, body.get("language")), daemon=True,
-                                   name="drafter-source-profile")
-        warming.start()
-    return _summarize_events(summarizer, chunks, rank, source, warming, body)
-
-
-def _warm_quietly(source: SourceProfile, language: str | None) -> None:
-    try:
-        source.warm(language)
-    except Exception:  # noqa: BLE001 (the checks at the end compute again and report any failure there)
-        log.warning("reading the source ahead for the checks failed; the checks will read it again")
+    return _summarize_events(summarizer, chunks, rank, source, body)
 
 
 def render_summary(points: list[dict], fmt: str) -> str:
@@ -287,8 +272,7 @@ def render_summary(points: list[dict], fmt: str) -> str:
     return " ".join(p["text"] for p in points)
 
 
-def _summarize_events(summarizer: Summarizer, chunks, rank, source: SourceProfile, warming, body
-                      ) -> Iterator[Event]:
+def _summarize_events(summarizer: Summarizer, chunks, rank, source: SourceProfile, body) -> Iterator[Event]:
     points: list[dict] = []
     for event in summarizer.run(chunks, rank):
         if event[0] == "points":
@@ -299,12 +283,10 @@ def _summarize_events(summarizer: Summarizer, chunks, rank, source: SourceProfil
     points = [p for p in points if p["text"]]
     fmt = body.get("format", "bullets")
     summary = _nonempty(render_summary(points, fmt))
-    if warming is not None:
-        warming.join()
     checks = run_checks(source, summary, language=body.get("language"), summary=True,
                         finish_reason="length" if summarizer.truncated else None)
     yield ("result", {"summary": summary, "points": points, "usage": summarizer.usage.to_dict(),
-                      "chunks": len(chunks), "model": summarizer.model_name, "checks": checks})
+                      "chunks": summarizer.chunk_count, "model": summarizer.model_name, "checks": checks})
 
 
 JOBS: dict[str, Callable[[dict, JobContext], Iterator[Event]]] = {

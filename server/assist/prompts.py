@@ -37,8 +37,12 @@ LANGUAGE_NAMES = {
 
 def neutralise(text: str) -> str:
     """Disarm anything in untrusted text that looks like one of our fence markers."""
-    text = _OPEN.sub("‹‹‹", text)
-    return _CLOSE_ANY.sub(lambda m: f"{m.group(1)}{m.group(2)}›››", text)
+    # most text has no "<<<" or ">>>" at all: a plain search says so far faster than the patterns would
+    if "<<<" in text:
+        text = _OPEN.sub("‹‹‹", text)
+    if ">>>" in text:
+        text = _CLOSE_ANY.sub(lambda m: f"{m.group(1)}{m.group(2)}›››", text)
+    return text
 
 
 def fence(label: str, text: str, name: str | None = None) -> str:

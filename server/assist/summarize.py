@@ -15,9 +15,10 @@ closes running streams.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from server.assist import prompts
 from server.assist.calls import CallResult, collect_call, fit_history, stream_call
@@ -64,6 +65,7 @@ class Summarizer:
         self._map_out = map_output_tokens(ctx.model.context_window, ctx.max_output_tokens)
         self._rank: dict[str, int] = {}
         self.final_text = ""
+        self.chunk_count = 0  # known once the map calls are all under way
 
     def _stopped(self) -> bool:
         return self._stop.is_set() or self.ctx.cancelled.is_set()
@@ -102,14 +104,21 @@ class Summarizer:
     def _tokens(self, points: list[dict]) -> int:
         return sum(self.ctx.tokens.count(p["text"]) + POINT_OVERHEAD_TOKENS for p in points)
 
-    def _run_parallel(self, stage: str, jobs: list, work) -> Iterator[tuple]:
-        """Run work(job) for every job with bounded concurrency; yield progress events, then ("done", results)."""
-        results: list = [None] * len(jobs)
+    def _run_parallel(self, stage: str, jobs: Iterable, work) -> Iterator[tuple]:
+        """Run work(job) for every job with bounded concurrency; yield progress events, then ("done", results).
+
+        Jobs may still be in the making (chunks of a document being counted): each starts as soon as it is
+        given, and the first progress event, which names the total, follows the last one."""
         executor = cf.ThreadPoolExecutor(max_workers=max(1, self.ctx.concurrency),
                                          thread_name_prefix=f"summarize-{stage}")
-        pending = {executor.submit(work, job): i for i, job in enumerate(jobs)}
+        pending: dict[cf.Future, int] = {}
         try:
-            yield ("progress", {"stage": stage, "done": 0, "total": len(jobs)})
+            for i, job in enumerate(jobs):
+                if self.ctx.cancelled.is_set():
+                    raise Cancelled("the request was cancelled")
+                pending[executor.submit(work, job)] = i
+            results: list = [None] * len(pending)
+            yield ("progress", {"stage": stage, "done": 0, "total": len(results)})
             done = 0
             while pending:
                 if self.ctx.cancelled.is_set():
@@ -121,7 +130,7 @@ class Summarizer:
                     self._account(call)
                     results[index] = points
                     done += 1
-                    yield ("progress", {"stage": stage, "done": done, "total": len(jobs)})
+                    yield ("progress", {"stage": stage, "done": done, "total": len(results)})
         finally:
             if pending:
                 self._stop.set()
@@ -155,17 +164,22 @@ class Summarizer:
             size += n
         return kept
 
-    def run(self, chunks: list[Chunk], rank: dict[str, int]) -> Iterator[tuple]:
-        """Events, ending with ("points", [{text, sources}]) for the job to turn into its result."""
+    def run(self, chunks: Iterable[Chunk], rank: dict[str, int]) -> Iterator[tuple]:
+        """Events, ending with ("points", [{text, sources}]) for the job to turn into its result.
+        chunks: at least one; an iterator is read as the map calls go (see _run_parallel)."""
         self._rank = rank
         try:
-            if len(chunks) == 1:
-                yield from self._final_single(chunks[0])
+            chunks = iter(chunks)
+            first, second = next(chunks), next(chunks, None)
+            if second is None:
+                self.chunk_count = 1
+                yield from self._final_single(first)
                 return
             summaries = None
-            for event in self._run_parallel("map", chunks, self._map_one):
+            for event in self._run_parallel("map", itertools.chain((first, second), chunks), self._map_one):
                 if event[0] == "done":
                     summaries = event[1]
+                    self.chunk_count = len(summaries)
                 else:
                     yield event
             for _round in range(MAX_ROUNDS):
