@@ -16,6 +16,7 @@ from bench.loadgen import Call
 from bench.services import FakeUpstreamProcess, Service
 
 log = logging.getLogger(__name__)
+FLOOR_APP = "bench.floor_app:create_app()"  # the thinnest Flask + requests gateway, measured the same way
 
 # A realistic paragraph to rewrite (about 110 words, with figures, dates and names the post-checks look for).
 PARAGRAPH = (
@@ -79,6 +80,13 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
         log.info("streaming: %d pairs", stream_count)
         first_service, first_direct = loadgen.sequential_pairs(stream_service, stream_direct, stream_count, warmup)
         fake.command("reset")
+        with Service(workdir, fake.url, workers=workers, threads=threads, app=FLOOR_APP) as floor:
+            log.info("floor: sequential and streaming, %d and %d pairs", sequential, stream_count)
+            calls = _calls(floor, fake, floor.token(), stream=False)[:2]
+            loadgen.concurrent(calls[0], clients=clients, processes=processes, per_client=2)
+            floor_seq = loadgen.sequential_pairs(*calls, sequential, warmup)
+            floor_first = loadgen.sequential_pairs(*_calls(floor, fake, floor.token(), stream=True)[:2],
+                                                   stream_count, warmup)
     with FakeUpstreamProcess(workdir, latency=model_latency) as slow, \
             Service(workdir, slow.url, workers=workers, threads=threads, app=app) as slow_svc:
         # The same 50 clients against a model that takes `model_latency` to answer, as real ones do: what the
@@ -91,6 +99,15 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
         log.info("gateway: %d concurrent clients, model latency %.1f s, service", clients, model_latency)
         model_service = loadgen.concurrent(slow_service_call, clients=clients, processes=processes,
                                            per_client=model_per_client)
+    with FakeUpstreamProcess(workdir, latency=model_latency) as slow, \
+            Service(workdir, slow.url, workers=workers, threads=threads, app=FLOOR_APP) as floor:
+        floor_call, floor_direct_call, _ = _calls(floor, slow, floor.token(), stream=False)
+        loadgen.concurrent(floor_call, clients=clients, processes=processes, per_client=1)
+        log.info("floor: %d concurrent clients, model latency %.1f s, direct then floor", clients, model_latency)
+        floor_model_direct = loadgen.concurrent(floor_direct_call, clients=clients, processes=processes,
+                                                per_client=model_per_client)
+        floor_model = loadgen.concurrent(floor_call, clients=clients, processes=processes,
+                                         per_client=model_per_client)
     return {
         "settings": {"workers": workers, "threads": threads, "argv": " ".join(svc.argv[1:]),
                      "env": svc.env_settings, "sequential": sequential, "warmup": warmup, "clients": clients,
@@ -106,6 +123,10 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
                              "service_run": _run_facts(model_service), "direct_run": _run_facts(model_direct)},
         "streaming": {**stats.added(first_service, first_direct),
                       "paired": stats.paired(first_service, first_direct)},
+        "floor": {"app": FLOOR_APP, "sequential": stats.added(*floor_seq), "streaming": stats.added(*floor_first),
+                  "concurrent_model": {**stats.added(floor_model["latencies"], floor_model_direct["latencies"]),
+                                       "service_run": _run_facts(floor_model),
+                                       "direct_run": _run_facts(floor_model_direct)}},
     }
 
 

@@ -30,6 +30,15 @@ def checks(results: dict) -> list[tuple[str, str, float, float, str, bool]]:
     return rows
 
 
+def floors(results: dict) -> dict[str, float]:
+    """The floor app's figure for each gateway target: what the thinnest Flask + requests gateway adds."""
+    f = results.get("gateway", {}).get("floor")
+    if not f:
+        return {}
+    return {"seq_p50": f["sequential"]["p50"], "conc_p99": f["concurrent_model"]["p99"],
+            "stream_p50": f["streaming"]["p50"]}
+
+
 def all_pass(results: dict) -> bool:
     return all(row[5] for row in checks(results))
 
@@ -67,9 +76,15 @@ def markdown(results: dict) -> str:
            f"- Packages: {', '.join(f'{k} {v}' for k, v in m['packages'].items())}",
            f"- Load average (1, 5, 15 min) before: {m['load_before']}; after: {m.get('load_after', '?')}",
            f"- Total run time: {results.get('runtime_s', 0):.0f} s", "",
-           "## Summary", "", "| target | measured | limit | result |", "| --- | --- | --- | --- |"]
-    out += [f"| {what} | {_fmt(value, unit)} | {_fmt(target, unit)} | {'PASS' if ok else 'FAIL'} |"
-            for _key, what, value, target, unit, ok in checks(results)]
+           "## Summary", "",
+           "`floor` is what the thinnest Flask + requests gateway (bench/floor_app.py: no auth, validation, "
+           "prompt or checks) adds when measured the same way on the same machine: the part of a target no "
+           "gateway on this stack can go under here.", "",
+           "| target | measured | floor | limit | result |", "| --- | --- | --- | --- | --- |"]
+    floor = floors(results)
+    out += [f"| {what} | {_fmt(value, unit)} | {_fmt(floor[key], unit) if key in floor else '-'} | "
+            f"{_fmt(target, unit)} | {'PASS' if ok else 'FAIL'} |"
+            for key, what, value, target, unit, ok in checks(results)]
     out += _findings(results)
     if "gateway" in results:
         out += _gateway_section(results["gateway"])
@@ -113,6 +128,15 @@ def _findings(results: dict) -> list[str]:
                        f"{f['direct']['p50']:.2f} ms, and it makes a second HTTP exchange (to the model) that "
                        f"the direct call does not: one Python HTTP round trip on this loopback costs about "
                        f"{f['direct']['p50']:.1f} ms, most of a 1.5 ms budget before any work is done.")
+        if "floor" in g:
+            fl = g["floor"]
+            out.append(f"- **The floor of the stack**: the thinnest Flask + requests gateway (bench/floor_app.py) "
+                       f"adds {fl['sequential']['p50']:+.2f} ms at p50 sequentially, {fl['streaming']['p50']:+.2f} ms "
+                       f"to the first delta and {fl['concurrent_model']['p99']:+.2f} ms at p99 under "
+                       f"{g['settings']['clients']} concurrent clients, measured exactly as Drafter is. Where a floor "
+                       "is above its limit, the limit cannot be met on this machine by any gateway built on Flask, "
+                       "gunicorn and requests; what Drafter adds above the floor is its own work (token "
+                       "validation, request validation, prompt building, post-checks, JSON).")
         keep = g["upstream_connections"]["service"]
         out.append(f"- **Upstream keep-alive**: {keep['calls']} sequential service calls made the fake upstream "
                    f"accept {keep['upstream_connections']} new TCP connection(s).")
@@ -167,6 +191,8 @@ def _gateway_section(g: dict) -> list[str]:
            f"- Streaming: the same rewrite with `stream: true`, {st['stream_count']} interleaved pairs; time to the "
            "first `event: delta` from the service vs. time to the first upstream chunk with non-empty "
            "`delta.content` when calling the fake directly (same reading code: iter_content as bytes arrive).",
+           "- Floor app: bench/floor_app.py under the same gunicorn command (`bench.floor_app:create_app()`), "
+           "measured with the same calls, pairs and clients; its direct calls re-send what it sent upstream.",
            "", "Added = service percentile minus direct percentile (ms).", "",
            "| run | calls | direct p50 | service p50 | added p50 | direct p99 | service p99 | added p99 |",
            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -177,6 +203,12 @@ def _gateway_section(g: dict) -> list[str]:
     out += _latency_rows(f"{st['clients']} concurrent, model answers in {st['model_latency']:.1f} s",
                          g["concurrent_model"])
     out += _latency_rows("first delta (streaming)", g["streaming"])
+    if "floor" in g:
+        fl = g["floor"]
+        out += _latency_rows("floor app: sequential", fl["sequential"])
+        out += _latency_rows("floor app: first delta (streaming)", fl["streaming"])
+        out += _latency_rows(f"floor app: {st['clients']} concurrent, model answers in {st['model_latency']:.1f} s",
+                             fl["concurrent_model"])
     sp, fp = g["sequential"]["paired"], g["streaming"]["paired"]
     out += ["", f"Per-pair differences (interleaved runs): sequential p50 {sp['p50']:+.2f} ms, p99 {sp['p99']:+.2f} ms; "
             f"first delta p50 {fp['p50']:+.2f} ms, p99 {fp['p99']:+.2f} ms.", "",

@@ -28,9 +28,10 @@ def corpus_dir() -> Path:
 
 @pytest.fixture
 def session():
-    import requests
+    """The service's own kind of outbound session (server.http.make_session)."""
+    from server.http import make_session
 
-    with requests.Session() as s:
+    with make_session() as s:
         yield s
 
 

@@ -307,6 +307,8 @@ def test_401_without_a_key_says_none_is_configured(upstream, session):
     (404, None, "no such model, deployment or path (404)"),
     (413, "payload too large", "rejected the request (HTTP 413)"),
     (422, {"detail": "bad field"}, "rejected the request (HTTP 422): bad field"),
+    (307, None, "answered with a redirect (HTTP 307)"),
+    (301, None, "answered with a redirect (HTTP 301)"),
 ])
 def test_client_errors_are_not_retried(upstream, session, status, body, expected):
     upstream.queue_error(status, body)

@@ -353,13 +353,24 @@ class FactIndex:
         return bool(fact.keys & self.numbers) or any(v in self.date_parts for v in fact.keys)
 
 
-# Around a figure written out in full: no letter, digit or decimal mark continues it, nor, where it begins or
-# ends with a digit, a thousands group ("1,500" is not in "21,500" or "1,500,000", nor "1 500" in "1 500 000";
-# "5 November" is in "5 November 2024").
-_NOT_AFTER_WORD = r"(?<![\w.,])"
-_NOT_AFTER_GROUP = r"(?<!\d[ \u00a0\u202f])"
-_NOT_BEFORE_WORD = r"(?!\w)"
-_NOT_BEFORE_GROUP = r"(?![.,]\d|[ \u00a0\u202f]\d)"
+_GROUP_SPACES = " \u00a0\u202f"  # the thousands separators _SEP allows
+
+
+def _whole_at(text: str, start: int, end: int, value: str) -> bool:
+    """Whether text[start:end] (== value) stands alone: no letter, digit or decimal mark continues it, nor,
+    where it begins or ends with a digit, a thousands group ("1,500" is not in "21,500" or "1,500,000", nor
+    "1 500" in "1 500 000"; "5 November" is in "5 November 2024")."""
+    before = text[start - 1] if start else ""
+    if before and (before.isalnum() or before in "_.,"):
+        return False
+    if value[0].isdigit() and before in _GROUP_SPACES and start >= 2 and text[start - 2].isdigit():
+        return False
+    after = text[end] if end < len(text) else ""
+    if after and (after.isalnum() or after == "_"):
+        return False
+    if value[-1].isdigit() and after and after in ".," + _GROUP_SPACES and text[end + 1:end + 2].isdigit():
+        return False
+    return True
 
 
 def written_in(value: str, text: str) -> bool:
@@ -369,9 +380,12 @@ def written_in(value: str, text: str) -> bool:
     whole document when a summary's figures are copied from it, as they mostly are."""
     if not value:
         return False
-    pattern = (_NOT_AFTER_WORD + (_NOT_AFTER_GROUP if value[0].isdigit() else "") + re.escape(value)
-               + _NOT_BEFORE_WORD + (_NOT_BEFORE_GROUP if value[-1].isdigit() else ""))
-    return re.search(pattern, text) is not None
+    start = text.find(value)
+    while start >= 0:
+        if _whole_at(text, start, start + len(value), value):
+            return True
+        start = text.find(value, start + 1)
+    return False
 
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:

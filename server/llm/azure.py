@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
-import requests
-
+from server.http import SharedSession
 from server.llm.openai_client import OpenAICompatibleModel
 
 DEFAULT_API_VERSION = "2024-10-21"  # the GA data-plane version that has stream_options.include_usage
 
 
 class AzureOpenAIModel(OpenAICompatibleModel):
-    def __init__(self, *, endpoint: str, deployment: str, session: requests.Session,
+    def __init__(self, *, endpoint: str, deployment: str, session: SharedSession,
                  api_version: str = DEFAULT_API_VERSION, api_key: str | None = None,
                  token_provider: Callable[[], str] | None = None, **options):
         if bool(api_key) == (token_provider is not None):

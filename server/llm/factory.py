@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-import requests
-
 from server.auth.client_credentials import ClientCredentialsTokenProvider
+from server.http import SharedSession
 from server.llm.azure import DEFAULT_API_VERSION, AzureOpenAIModel
 from server.llm.base import ChatModel
 from server.llm.openai_client import OpenAICompatibleModel
@@ -25,7 +24,7 @@ PUBLIC_TOKEN_SCOPE = "https://cognitiveservices.azure.com/.default"
 GOVERNMENT_TOKEN_SCOPE = "https://cognitiveservices.azure.us/.default"
 
 
-def create_model(config: Mapping, *, session: requests.Session) -> ChatModel:
+def create_model(config: Mapping, *, session: SharedSession) -> ChatModel:
     provider = str(_get(config, "MODEL_PROVIDER") or "local").lower()
     if provider == "local":
         return OpenAICompatibleModel(
@@ -48,7 +47,7 @@ def create_model(config: Mapping, *, session: requests.Session) -> ChatModel:
     raise ValueError(f"DRAFTER_MODEL_PROVIDER: must be local, openai or azure, not {provider!r}")
 
 
-def _azure(config: Mapping, session: requests.Session) -> AzureOpenAIModel:
+def _azure(config: Mapping, session: SharedSession) -> AzureOpenAIModel:
     endpoint = _url(config, "AZURE_ENDPOINT", None)
     deployment = _require(config, "AZURE_DEPLOYMENT", "the deployment name is required when DRAFTER_MODEL_PROVIDER=azure")
     common = dict(endpoint=endpoint, deployment=deployment, session=session,

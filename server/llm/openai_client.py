@@ -21,6 +21,7 @@ import requests
 import urllib3.exceptions
 
 from server.errors import ContentFiltered, DrafterError, RateLimited, UpstreamError, UpstreamTimeout
+from server.http import SharedSession
 from server.llm.base import ChatStream, Completion
 from server.llm.chat_payload import error_details, is_content_filter_error, parse_completion
 from server.llm.retry import RETRYABLE_STATUSES, Deadline, RetryPolicy, parse_retry_after
@@ -42,7 +43,7 @@ class OpenAICompatibleModel:
     supports_streaming = True
     credential_name = "API key"  # what a 401 means we got wrong
 
-    def __init__(self, *, base_url: str, model: str, session: requests.Session, api_key: str | None = None,
+    def __init__(self, *, base_url: str, model: str, session: SharedSession, api_key: str | None = None,
                  context_window: int = 128_000, max_output_tokens: int | None = 2048,
                  connect_timeout: float = 5.0, read_timeout: float = 60.0, total_budget: float = 120.0,
                  retry: RetryPolicy | None = None, ping_timeout: float = 3.0,
@@ -148,9 +149,8 @@ class OpenAICompatibleModel:
                 raise self._timeout_error(deadline)
             retry_after: float | None = None
             try:
-                response = self._session.post(
-                    self.chat_url, data=data, headers=headers, stream=True,
-                    timeout=(min(self._connect_timeout, remaining), min(self._read_timeout, remaining)))
+                response = self._session.post_bytes(self.chat_url, data, headers, timeout=(
+                    min(self._connect_timeout, remaining), min(self._read_timeout, remaining)))
             except requests.Timeout:
                 failure: DrafterError = self._timeout_error(deadline)
             except requests.ConnectionError as exc:
@@ -189,6 +189,9 @@ class OpenAICompatibleModel:
         payload = self._error_payload(response, deadline)
         message, code = error_details(payload)
         said = f": {message}" if message else ""
+        if 300 <= status < 400:  # never followed: a redirected POST would become a GET, or leave the endpoint
+            return UpstreamError(f"the model endpoint answered with a redirect (HTTP {status}); configure the "
+                                 "address it redirects to as the endpoint"), False, None
         if status == 429 and code == "insufficient_quota":  # OpenAI: billing, not load; waiting will not help
             return UpstreamError(f"the model endpoint's quota is used up (429){said}"), False, None
         if status == 429:
