@@ -90,11 +90,16 @@ def _https_url(value: str) -> str:
     return text
 
 
+def _name_list(value: str) -> list[str]:
+    """Comma-separated names (app role values), kept as written: role values are case-sensitive."""
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
 def _guid_list(value: str) -> list[str]:
     items = [item.strip().lower() for item in str(value).split(",") if item.strip()]
     for item in items:
         if not GUID.match(item):
-            raise ValueError(f"{item!r} is not a tenant GUID")
+            raise ValueError(f"{item!r} is not a GUID")
     return items
 
 
@@ -114,6 +119,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("APP_ID_URI", _str, "", "the Entra application ID URI, api://<host>/<client-id>"),
     Setting("TENANT_IDS", _guid_list, [], "comma-separated tenant allow-list"),
     Setting("AUTHORITY_HOST", _url, "https://login.microsoftonline.com", "Entra authority host"),
+    Setting("CLIENT_CERTIFICATE_PATH", _str, "",
+            "PEM file with the app's private key and certificate (instead of DRAFTER_CLIENT_SECRET)"),
+    Setting("ALLOWED_ROLES", _name_list, [], "if set, only users with one of these app roles may use Drafter"),
+    Setting("ALLOWED_GROUPS", _guid_list, [], "if set, only members of one of these groups (object ids) may"),
+    Setting("GRAPH_URL", _url, "https://graph.microsoft.com",
+            "Microsoft Graph (https://graph.microsoft.us for Azure Government)"),
     Setting("MODEL_PROVIDER", _choice("local", "openai", "azure"), "local", "which model serves the jobs"),
     Setting("MODEL_BASE_URL", _url, "", "OpenAI or OpenAI-compatible base URL, e.g. https://api.openai.com/v1"),
     Setting("MODEL_API_KEY", _str, "", "API key for the openai provider"),
