@@ -8,8 +8,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from server.auth.tokens import MAX_TOKEN_BYTES, JwksCache, TokenValidator
-from server.errors import Unauthorized
+from server.auth.tokens import MAX_TOKEN_BYTES, EntraIssuer, JwksCache, TokenValidator
+from server.errors import Unauthorized, UpstreamError
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 AUTHORITY = "https://login.example.test"
@@ -42,14 +42,9 @@ def fetches(key):
 
 
 def _validator(fetch, **kw):
-    def issuer_for(claims):
-        return f"{AUTHORITY}/{claims.get('tid')}/v2.0" if claims.get("tid") == TENANT else None
-
-    def key_check(jwk, claims):
-        template = jwk.get("issuer")
-        return not template or template.replace("{tenantid}", claims.get("tid", "")) == claims.get("iss")
+    entra = EntraIssuer(AUTHORITY, [TENANT])
     return TokenValidator(JwksCache(fetch), audiences=[AUDIENCE, "api://drafter.test/" + AUDIENCE],
-                          issuer_for=issuer_for, key_check=key_check, **kw)
+                          issuer_for=entra.issuer_for, key_check=entra.key_matches, **kw)
 
 
 def _claims(**changes):
@@ -90,7 +85,12 @@ def test_leeway_of_two_minutes(key, fetches):
 @pytest.mark.parametrize(("changes", "reason"), [
     ({"aud": "someone-else"}, "for another application"),
     ({"iss": f"{AUTHORITY}/{TENANT}/v1.0"}, "issuer"),  # the key check or the issuer check
-    ({"tid": "00000000-0000-0000-0000-000000000000"}, "tenant or issuer that is not allowed"),
+    ({"tid": "00000000-0000-0000-0000-000000000000"}, "tenant that is not allowed"),
+    ({"tid": "not-a-guid"}, "no valid tenant"),
+    ({"tid": None}, "no valid tenant"),
+    ({"iss": f"{AUTHORITY}/00000000-0000-0000-0000-000000000000/v2.0"}, "does not match its tenant"),
+    ({"iss": f"https://sts.windows.net/{TENANT}/"}, "issuer that is not allowed"),
+    ({"iss": None}, "issuer that is not allowed"),
     ({"exp": None}, "lacks the exp claim"),
     ({"nbf": None}, "lacks the nbf claim"),
     ({"iat": None}, "lacks the iat claim"),
@@ -193,3 +193,102 @@ def test_the_cache_is_bounded(key, fetches):
     for token in tokens:
         validator.validate(token)
     assert len(validator._validated) == 3
+
+
+def test_tokens_refused_for_their_tenant_or_version_never_reach_the_key_set(key, fetches):
+    for changes in ({"tid": "00000000-0000-0000-0000-000000000000"}, {"ver": "1.0"},
+                    {"iss": "https://login.example.other/" + TENANT + "/v2.0"}):
+        with pytest.raises(Unauthorized):
+            _validator(fetches).validate(_token(key, **changes))
+    assert fetches.calls == []
+
+
+def test_a_token_without_a_kid_is_refused(key, fetches):
+    token = jwt.encode(_claims(), key, algorithm="RS256")
+    with pytest.raises(Unauthorized, match="does not name its signing key"):
+        _validator(fetches).validate(token)
+
+
+@pytest.mark.parametrize(("template", "accepted"), [
+    (f"{AUTHORITY}/{{tenantid}}/v2.0", True),
+    (ISSUER, True),  # a tenant-specific key set names the tenant itself
+    (None, True),  # no template: the issuer check is all there is
+    (f"{AUTHORITY}/99999999-0000-0000-0000-000000000000/v2.0", False),
+    ("https://login.example.other/{tenantid}/v2.0", False),
+    (["not", "a", "string"], False),
+])
+def test_the_key_issuer_template(template, accepted):
+    jwk = {} if template is None else {"issuer": template}
+    assert EntraIssuer.key_matches(jwk, _claims()) is accepted
+
+
+def test_sovereign_clouds_change_only_the_authority_host():
+    gov = EntraIssuer("https://login.microsoftonline.us/", [TENANT])
+    assert gov.jwks_url == "https://login.microsoftonline.us/common/discovery/v2.0/keys"
+    claims = _claims(iss=f"https://login.microsoftonline.us/{TENANT}/v2.0")
+    assert gov.issuer_for(claims) == f"https://login.microsoftonline.us/{TENANT}/v2.0"
+    with pytest.raises(Unauthorized, match="issuer that is not allowed"):  # a public-cloud token
+        gov.issuer_for(_claims(iss=f"https://login.microsoftonline.com/{TENANT}/v2.0"))
+
+
+def test_tenant_ids_compare_without_case():
+    entra = EntraIssuer(AUTHORITY, [TENANT.upper()])
+    assert entra.issuer_for(_claims()) == ISSUER
+
+
+class _Authority:
+    """A JWKS source that can go down, on a clock the test moves."""
+
+    def __init__(self, key):
+        self.now = 0.0
+        self.down = False
+        self.calls = 0
+        self.keys = [_jwk(key, "k1")]
+
+    def fetch(self):
+        self.calls += 1
+        if self.down:
+            raise ConnectionError("authority down")
+        return {"keys": self.keys}
+
+    def cache(self, **kw):
+        return JwksCache(self.fetch, ttl=3600, cooldown=60, retry_after_failure=5, clock=lambda: self.now, **kw)
+
+
+def test_known_keys_keep_working_while_the_authority_is_down(key):
+    authority = _Authority(key)
+    cache = authority.cache()
+    assert cache.get("k1") is not None
+    authority.down, authority.now = True, 4000.0  # past the TTL: a refresh is due and fails
+    assert cache.get("k1") is not None
+    assert cache.get("k1") is not None
+    assert authority.calls == 2  # one failed refresh, then the backoff
+
+
+def test_no_keys_and_no_authority_is_an_upstream_error_retried_after_a_pause(key):
+    authority = _Authority(key)
+    authority.down = True
+    cache = authority.cache()
+    for _ in range(3):
+        with pytest.raises(UpstreamError, match="identity provider"):
+            cache.get("k1")
+    assert authority.calls == 1  # the pause after a failure spares the authority
+    authority.down, authority.now = False, 6.0
+    assert cache.get("k1") is not None
+    assert authority.calls == 2
+
+
+def test_an_unknown_kid_while_the_authority_is_down_is_an_upstream_error(key):
+    authority = _Authority(key)
+    cache = authority.cache()
+    cache.get("k1")
+    authority.down, authority.now = True, 61.0
+    with pytest.raises(UpstreamError):
+        cache.get("new-kid")
+    assert cache.get("k1") is not None  # the known key still serves
+
+
+@pytest.mark.parametrize("answer", [[], {"keys": "none"}, {"no": "keys"}, "text"])
+def test_a_key_set_of_the_wrong_shape_is_an_upstream_error(answer):
+    with pytest.raises(UpstreamError):
+        JwksCache(lambda: answer).get("k1")

@@ -2,19 +2,34 @@
 
 entra: keys from the authority's JWKS (cached), issuer {authority}/{tid}/v2.0 for allowed tenants only.
 dev: tokens from the local DevIssuer (see server/auth/dev.py), served by /dev/token; never in entra mode.
+Every 401 leaves with an RFC 6750 `WWW-Authenticate: Bearer ...` challenge (added after the error handler).
 """
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
+from flask import g
+
 from server.auth.dev import DevIssuer
-from server.auth.tokens import JwksCache, Principal, TokenValidator
-from server.errors import Unauthorized, UpstreamError
+from server.auth.tokens import (
+    MAX_TOKEN_BYTES,
+    EntraIssuer,
+    InvalidToken,
+    JwksCache,
+    MalformedAuthorization,
+    MissingToken,
+    Principal,
+    TokenValidator,
+)
+from server.errors import Unauthorized
 
 log = logging.getLogger(__name__)
 EXTENSION = "drafter.auth"
 JWKS_TIMEOUT = (3.05, 10)
+REALM = "Drafter"
+_NOT_QUOTABLE = re.compile(r'[^\x20-\x21\x23-\x5b\x5d-\x7e]')  # RFC 6750 error_description characters
 
 
 class Auth:
@@ -34,40 +49,65 @@ class Auth:
                                             issuer_for=lambda _claims: self.dev_issuer.issuer)
         else:
             self.validator = self._entra_validator(app)
+        app.after_request(_add_challenge)
         app.extensions[EXTENSION] = self
+
+    @property
+    def jwks(self) -> JwksCache:
+        return self.validator.keys
 
     @staticmethod
     def _entra_validator(app) -> TokenValidator:
         config = app.config
-        authority = config["AUTHORITY_HOST"]
-        tenants = set(config["TENANT_IDS"])
+        entra = EntraIssuer(config["AUTHORITY_HOST"], config["TENANT_IDS"])
         session = app.extensions["drafter.http"]
-        jwks_url = f"{authority}/common/discovery/v2.0/keys"
+        jwks_url = entra.jwks_url
 
         def fetch() -> dict:
+            response = session.get(jwks_url, timeout=JWKS_TIMEOUT, allow_redirects=False)
             try:
-                response = session.get(jwks_url, timeout=JWKS_TIMEOUT)
                 response.raise_for_status()
                 return response.json()
-            except Exception as exc:  # any failure to reach the authority is an upstream problem
-                log.error("cannot fetch signing keys from %s: %s", jwks_url, type(exc).__name__)
-                raise UpstreamError("Cannot reach the identity provider to check the access token.") from None
-
-        def issuer_for(claims: dict) -> str | None:
-            tid = str(claims.get("tid", "")).lower()
-            return f"{authority}/{tid}/v2.0" if tid in tenants else None
-
-        def key_check(jwk: dict, claims: dict) -> bool:
-            # Entra's multi-tenant JWKS marks keys with their issuer template; a key must match the token's.
-            template = jwk.get("issuer")
-            return not template or template.replace("{tenantid}", str(claims.get("tid", ""))) == claims.get("iss")
+            finally:
+                response.close()
 
         audiences = [config["CLIENT_ID"], config["APP_ID_URI"]]
-        return TokenValidator(JwksCache(fetch), audiences=audiences, issuer_for=issuer_for, key_check=key_check)
+        return TokenValidator(JwksCache(fetch), audiences=audiences, issuer_for=entra.issuer_for,
+                              key_check=entra.key_matches)
 
     def authenticate(self, authorization: str | None) -> Principal:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("Sign in first: send Authorization: Bearer <access token>.")
-        return self.validator.validate(token.strip())
+        """The caller of `Authorization: Bearer <token>`, or Unauthorized saying plainly what is wrong."""
+        if authorization is None or not authorization.strip():
+            raise MissingToken("Sign in first: send Authorization: Bearer <access token>.")
+        if len(authorization) > MAX_TOKEN_BYTES + len("Bearer "):
+            raise InvalidToken("The access token is too large (over 16 KB); it was not read.")
+        scheme, _, token = authorization.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer":
+            raise MalformedAuthorization("Send the access token as Authorization: Bearer <access token>.")
+        if not token:
+            raise MalformedAuthorization("The Authorization header has no token after Bearer.")
+        if " " in token or "," in token:
+            raise MalformedAuthorization("The Authorization header must carry exactly one Bearer token.")
+        return self.validator.validate(token)
 
+
+def remember_failure(error: Unauthorized) -> None:
+    """Called by the view layer when authentication fails, so the response gets the matching challenge."""
+    g.auth_failure = error
+
+
+def challenge(error: Unauthorized | None) -> str:
+    parts = [f'Bearer realm="{REALM}"']
+    code = getattr(error, "bearer_error", "invalid_token") if error is not None else None
+    if code:
+        parts.append(f'error="{code}"')
+        description = _NOT_QUOTABLE.sub(" ", error.message)
+        parts.append(f'error_description="{description}"')
+    return ", ".join(parts)
+
+
+def _add_challenge(response):
+    if response.status_code == 401 and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = challenge(g.get("auth_failure"))
+    return response
