@@ -11,7 +11,9 @@ from server import config as config_module
 from server.api import register_blueprints
 from server.api.errors import register_error_handlers
 from server.assist.presets import Presets
+from server.auth.obo import OnBehalfOf
 from server.auth.service import Auth
+from server.graph import GraphService
 from server.http import make_session
 from server.llm.service import ModelGateway
 from server.llm.tokens import TokenCounter, TokenizerUnavailable
@@ -46,6 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     except TokenizerUnavailable as exc:
         raise config_module.ConfigError(f"tokenizer: {exc}") from None
     Auth().init_app(app)
+    OnBehalfOf().init_app(app)
+    GraphService().init_app(app)
     ModelGateway().init_app(app)
 
     register_error_handlers(app)

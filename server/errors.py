@@ -34,6 +34,20 @@ class Unauthorized(DrafterError):
     code, status = "unauthorized", 401
 
 
+class InteractionRequired(Unauthorized):
+    """401 interaction_required: Entra wants the user signed in again, perhaps with more claims (MFA,
+    conditional access). `claims` (the challenge, a JSON string) goes into the body so the pane can pass it
+    to its sign-in call."""
+
+    code = "interaction_required"
+
+    def __init__(self, message: str, *, claims: str | None = None, **kw):
+        super().__init__(message, **kw)
+        self.claims = claims
+        if claims:
+            self.extra["claims"] = claims
+
+
 class Forbidden(DrafterError):
     code, status = "forbidden", 403
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from server.api.common import authenticate, json_body
+from server.api.graph_access import document_fetcher
 from server.api.sse import event_stream, sse_response
 from server.assist.jobs import JOBS, JobContext
 from server.errors import UpstreamError
@@ -26,6 +27,7 @@ def _context(stream: bool) -> JobContext:
         chunk_tokens=config["SUMMARY_CHUNK_TOKENS"] or None,
         concurrency=config["SUMMARY_CONCURRENCY"],
         stream=stream,
+        fetch_document=document_fetcher(),
     )
 
 

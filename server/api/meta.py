@@ -1,9 +1,10 @@
-"""GET /api/v1/presets, /api/v1/me and /api/v1/openapi.json."""
+"""GET /api/v1/presets, /api/v1/me (with the Graph profile: display name, job title) and /api/v1/openapi.json."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify
 
 from server.api.common import authenticate
+from server.api.graph_access import caller_profile
 from server.api.openapi import build_openapi
 
 bp = Blueprint("meta", __name__, url_prefix="/api/v1")
@@ -17,7 +18,7 @@ def presets():
 
 @bp.get("/me")
 def me():
-    return jsonify(g.principal.to_dict())
+    return jsonify({**g.principal.to_dict(), **caller_profile()})
 
 
 @bp.get("/openapi.json")

@@ -11,6 +11,8 @@ ERROR = {
         "message": {"type": "string", "description": "a plain sentence for the user"},
         "request_id": {"type": "string"},
         "field": {"type": "string", "description": "the request field at fault, when there is one"},
+        "claims": {"type": "string", "description": "interaction_required only: the claims challenge (JSON) "
+                                                    "to pass to the sign-in call"},
     },
 }
 PRESET = {"type": "object", "required": ["id", "label", "kind"], "properties": {
@@ -20,6 +22,10 @@ PRESET = {"type": "object", "required": ["id", "label", "kind"], "properties": {
 ME = {"type": "object", "required": ["tenant_id", "object_id", "roles"], "properties": {
     "tenant_id": {"type": "string"}, "object_id": {"type": "string"}, "name": {"type": "string"},
     "username": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
+    "display_name": {"type": "string", "description": "from Microsoft Graph when it can be asked, else the token"},
+    "job_title": {"type": ["string", "null"], "description": "from Microsoft Graph; null in dev mode"},
+    "profile_source": {"type": "string", "enum": ["graph", "token"],
+                       "description": "where display_name and job_title come from"},
 }}
 JOB_SUMMARIES = {
     "rewrite": "Rewrite text in a tone, length or language, or by a preset",
@@ -29,13 +35,14 @@ JOB_SUMMARIES = {
 }
 ERROR_STATUSES = {
     "400": "invalid_request: malformed JSON, a wrong or missing field, an unknown preset",
-    "401": "unauthorized: no or invalid access token",
-    "403": "forbidden or blocked_by_policy",
+    "401": "unauthorized: no or invalid access token; interaction_required (with `claims`): sign in again, "
+           "passing `claims` to the sign-in call",
+    "403": "forbidden (e.g. no access to a linked file) or blocked_by_policy",
     "413": "too_large: body or text over the limit",
     "415": "unsupported_type: a document type that cannot be read",
     "422": "unreadable_document: a damaged or password-protected document",
     "429": "rate_limited: retry after the Retry-After header's seconds",
-    "502": "upstream_error: the model endpoint failed",
+    "502": "upstream_error: the model endpoint, Entra ID or Microsoft Graph failed",
     "504": "upstream_timeout: the model endpoint did not answer in time",
 }
 SSE_DESCRIPTION = (
@@ -76,7 +83,7 @@ def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
             "properties": {"presets": {"type": "array", "items": {"$ref": "#/components/schemas/Preset"}}}}}}},
             **_error_responses(["401"])}}}
     paths["/api/v1/me"] = {"get": {
-        "operationId": "me", "summary": "The caller and their roles", "tags": ["meta"],
+        "operationId": "me", "summary": "The caller, their roles, display name and job title", "tags": ["meta"],
         "responses": {"200": _json("#/components/schemas/Me", "The caller"), **_error_responses(["401"])}}}
     paths["/api/v1/openapi.json"] = {"get": {
         "operationId": "openapi", "summary": "This description", "tags": ["meta"],

@@ -35,7 +35,7 @@ from server.assist.schemas import (
     SUMMARIZE_REQUEST,
     validate,
 )
-from server.assist.sources import attachments_material, summary_paragraphs
+from server.assist.sources import FetchDocument, attachments_material, summary_paragraphs
 from server.assist.summarize import Summarizer, chunk_budget
 from server.errors import InvalidRequest, UpstreamError
 from server.llm.base import ChatModel, Usage
@@ -59,6 +59,8 @@ class JobContext:
     # False when the caller wants one JSON answer: the model is then asked for a whole answer too (one JSON
     # body to read instead of an event per token). Streaming callers get each piece as it arrives.
     stream: bool = True
+    # Reads a document given by link ({url}): the API layer binds it to the caller's own rights; None refuses
+    fetch_document: FetchDocument | None = None
 
 
 # ---- shared pieces ----
@@ -255,7 +257,7 @@ def _review_events(ctx, messages, max_tokens, text, context, aspects) -> Iterato
 def summarize(body: dict, ctx: JobContext) -> Iterator[Event]:
     validate(SUMMARIZE_REQUEST, body)
     guidance, _preset = _guidance(ctx, body, "summarize")
-    paragraphs = summary_paragraphs(body)
+    paragraphs = summary_paragraphs(body, ctx.fetch_document)
     budget = chunk_budget(ctx.model.context_window, ctx.max_output_tokens, ctx.chunk_tokens)
     chunks = iter_chunks(paragraphs, ctx.tokens.count, budget)  # counted as the map calls start
     rank = {p["id"]: i for i, p in enumerate(paragraphs)}

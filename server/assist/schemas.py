@@ -45,6 +45,18 @@ _FILE = {
                            "description": "the file's bytes, base64-encoded (standard alphabet)"},
     },
 }
+MAX_LINK_CHARS = 2_048
+_LINK = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["url"],
+    "properties": {
+        "url": {"type": "string", "minLength": 1, "maxLength": MAX_LINK_CHARS, "pattern": r"^https://",
+                "x-pattern-message": "must be an https link to a SharePoint or OneDrive for Business file",
+                "description": "a SharePoint or OneDrive for Business link to one file; read through Microsoft "
+                               "Graph with the caller's own rights (needs Entra sign-in)"},
+    },
+}
 _HISTORY = {
     "type": "array",
     "maxItems": MAX_HISTORY_TURNS,
@@ -91,7 +103,9 @@ REWRITE_REQUEST = _request(["text"], {
 })
 SUMMARIZE_REQUEST = _request([], {
     "text": _text(MAX_TEXT_CHARS, "the text to summarize"),
-    "document": {**_FILE, "description": "a file to summarize instead of (or as well as) text"},
+    "document": {"oneOf": [_FILE, _LINK],
+                 "description": "a file to summarize instead of (or as well as) text: its content, or a "
+                                "SharePoint / OneDrive link to it"},
     "attachments": _ATTACHMENTS,
     "format": {"type": "string", "enum": SUMMARY_FORMATS, "default": "bullets"},
     "length": _LENGTH,

@@ -2,14 +2,40 @@
 
 Extraction is helper code in server.documents (extract, paragraphs_from_text); its typed errors
 (UnsupportedType, UnreadableDocument, TooLarge) pass through, tagged with the request field they concern.
+A document given by link ({url}) is checked here (https, a SharePoint / OneDrive for Business host) and read
+by the `fetch_document(url) -> (filename, bytes)` the caller supplies (the API layer reads it through Microsoft
+Graph with the user's own rights); without one, links are refused.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from server.assist.schemas import MAX_FILE_BYTES
 from server.errors import DrafterError, InvalidRequest, TooLarge
+
+FetchDocument = Callable[[str], tuple[str, bytes]]
+# SharePoint Online and OneDrive for Business in the commercial, US government (GCC High, DoD) and China clouds
+SHAREPOINT_HOST_SUFFIXES = (".sharepoint.com", ".sharepoint.us", ".sharepoint-mil.us", ".sharepoint.cn")
+LINKS_UNSUPPORTED = "This service cannot read links to files; send the file's content instead."
+
+
+def check_document_link(url: str, field: str = "document.url") -> str:
+    """The link itself, when it is an https link to a SharePoint or OneDrive for Business host."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        raise InvalidRequest(f"{field} is not a valid link", field=field) from None
+    if parts.scheme != "https" or port not in (None, 443) or parts.username or parts.password:
+        raise InvalidRequest(f"{field} must be a plain https link to a SharePoint or OneDrive file", field=field)
+    if not host.endswith(SHAREPOINT_HOST_SUFFIXES):
+        raise InvalidRequest(f"{field} must be a SharePoint or OneDrive for Business link (a host ending in "
+                             f".sharepoint.com); {host or 'that link'} is not one", field=field)
+    return url
 
 
 def decode_file(file: dict, field: str) -> bytes:
@@ -22,13 +48,21 @@ def decode_file(file: dict, field: str) -> bytes:
     return data
 
 
-def extract_file(file: dict, field: str) -> dict:
-    """server.documents.extract() of one {filename, content_base64}; errors name `field`."""
+def extract_file(file: dict, field: str, fetch_document: FetchDocument | None = None) -> dict:
+    """server.documents.extract() of one {filename, content_base64} or {url}; errors name `field`."""
     from server import documents  # helper C's package; imported late so assist loads without it
 
-    data = decode_file(file, field)
+    if "url" in file:
+        url = check_document_link(file["url"], f"{field}.url")
+        if fetch_document is None:
+            raise InvalidRequest(LINKS_UNSUPPORTED, field=f"{field}.url")
+        filename, data = fetch_document(url)
+        if len(data) > MAX_FILE_BYTES:
+            raise TooLarge(f"{field} is {len(data):,} bytes, at most {MAX_FILE_BYTES:,} allowed", field=field)
+    else:
+        filename, data = file["filename"], decode_file(file, field)
     try:
-        return documents.extract(file["filename"], data)
+        return documents.extract(filename, data)
     except DrafterError as exc:
         if exc.field is None:
             exc.field = field
@@ -48,7 +82,7 @@ def _prefixed(paragraphs: list[dict], prefix: str) -> list[dict]:
     return [{**p, "id": f"{prefix}{p['id']}"} for p in paragraphs]
 
 
-def summary_paragraphs(body: dict) -> list[dict]:
+def summary_paragraphs(body: dict, fetch_document: FetchDocument | None = None) -> list[dict]:
     """Paragraphs to summarize, ids unique across sources: text keeps p1, p2, ...; a document keeps its own ids
     unless text came too (then d.p1, ...); attachment n's ids are prefixed an. (a1.p1, a2.p3, ...)."""
     from server import documents
@@ -57,7 +91,7 @@ def summary_paragraphs(body: dict) -> list[dict]:
     if "text" in body:
         paragraphs += documents.paragraphs_from_text(body["text"])
     if "document" in body:
-        doc = extract_file(body["document"], "document")
+        doc = extract_file(body["document"], "document", fetch_document)
         paragraphs += _prefixed(doc.get("paragraphs", []), "d." if "text" in body else "")
     for i, file in enumerate(body.get("attachments", []), start=1):
         doc = extract_file(file, f"attachments[{i - 1}]")

@@ -1,7 +1,9 @@
 """A small JSON Schema validator for the request bodies in schemas.py: exactly the keywords those use.
 
 Supported: type, enum, required, properties, additionalProperties (false only), minLength, maxLength, pattern,
-items, minItems, maxItems, minimum, maximum, anyOf (of `required`-only branches: "text or document").
+items, minItems, maxItems, minimum, maximum, anyOf (of `required`-only branches: "text or document"), oneOf
+(of whole schemas: "a file or a link"; the value must match exactly one; a failure reports the branch that
+shares the most field names with the value, so {"filename": ...} hears that content_base64 is required).
 Annotations (title, description, default, examples) are ignored, as JSON Schema says they should be.
 Any other keyword is a programming error and fails loudly, so the published schema never promises a rule
 the code does not check.
@@ -21,7 +23,7 @@ SIZE_LIMIT_FLOOR = 10_000  # maxLength at or above this is a size limit (413); b
 
 _KNOWN = {
     "type", "enum", "required", "properties", "additionalProperties", "minLength", "maxLength", "pattern",
-    "items", "minItems", "maxItems", "minimum", "maximum", "anyOf",
+    "items", "minItems", "maxItems", "minimum", "maximum", "anyOf", "oneOf",
     "title", "description", "default", "examples", "x-pattern-message",
 }
 _TYPE_WORDS = {
@@ -73,6 +75,8 @@ def _check(schema: dict, value, path: str) -> None:
     if unknown:
         raise ValueError(f"schema at {path or '<root>'} uses unsupported keywords {sorted(unknown)}")
     name = _label(path)
+    if "oneOf" in schema:
+        _check_one_of(schema["oneOf"], value, path, name)
     types = schema.get("type")
     if types is not None:
         allowed = [types] if isinstance(types, str) else list(types)
@@ -93,6 +97,23 @@ def _check(schema: dict, value, path: str) -> None:
             raise InvalidRequest(f"{name} must be at least {schema['minimum']}", field=path or None)
         if "maximum" in schema and value > schema["maximum"]:
             raise InvalidRequest(f"{name} must be at most {schema['maximum']}", field=path or None)
+
+
+def _check_one_of(branches: list[dict], value, path: str, name: str) -> None:
+    failures: list[tuple[int, int, InvalidRequest]] = []
+    passed = 0
+    for order, branch in enumerate(branches):
+        try:
+            _check(branch, value, path)
+            passed += 1
+        except InvalidRequest as exc:
+            shared = len(set(value) & set(branch.get("properties", {}))) if isinstance(value, dict) else 0
+            failures.append((-shared, order, exc))
+    if passed == 1:
+        return
+    if passed > 1:
+        raise InvalidRequest(f"{name} matches more than one of its allowed forms", field=path or None)
+    raise min(failures, key=lambda failure: failure[:2])[2]
 
 
 def _check_string(schema: dict, value: str, path: str, name: str) -> None:
