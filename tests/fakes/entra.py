@@ -1,19 +1,29 @@
 """FakeEntra: a small Entra ID (Azure AD) v2.0 token service over HTTPS on loopback, faithful to the protocol.
 
 Serves what MSAL and token validators read: the tenant's OpenID configuration, the token endpoint (the
-client-credentials grant for now: `grant_handlers` takes more, e.g. on-behalf-of), the JWKS, and instance
-discovery. Answers and errors have Entra's shapes, down to `AADSTS` codes, `error_codes`, `trace_id`,
+client-credentials grant for now: `grant_handlers` takes more, e.g. on-behalf-of), the JWKS (per tenant and
+the multi-tenant /common one, each key with its `issuer` template, rotatable), and instance discovery.
+Answers and errors have Entra's shapes, down to `AADSTS` codes, `error_codes`, `trace_id`,
 `correlation_id`. Tokens are RS256 JWTs signed with a key whose public half the JWKS serves.
 
     with FakeEntra() as entra:
-        entra.authority_host       # https://127.0.0.1:PORT
+        entra.authority_host       # https://127.0.0.1:PORT (FakeEntra(host="localhost") for a second "cloud")
         entra.ca_path              # PEM of the CA that signed the server certificate (requests verify=)
         entra.token_requests       # how many tokens were asked for (MSAL caches: this stays low)
+        entra.jwks_requests        # how many times the signing keys were fetched
+        entra.user_token(aud)      # a v2 access token for a user, as Entra issues it to an API
+        entra.rotate_keys()        # sign with a new key from now on; the JWKS publishes it
+
+Tests of hostile tokens also get what an attacker could make: v1 tokens, tokens signed with a key the JWKS
+does not publish or whose issuer template names another tenant, `alg: none`, HS256 keyed with the public key.
 
 The TLS certificate comes from `trustme`, so clients verify it for real instead of turning verification off.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import shutil
@@ -24,6 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,6 +42,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import trustme
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -38,9 +50,18 @@ DEFAULT_TENANT = "72f988bf-0000-4000-8000-00000000cafe"
 DEFAULT_CLIENT_ID = "0c5f3d2e-0000-4000-8000-0000000d12af"
 DEFAULT_CLIENT_SECRET = "fake~secret.for-tests-only"
 COGNITIVE_SERVICES = "https://cognitiveservices.azure.com"
+OFFICE_CLIENT_ID = "ea5a67f6-b6f3-4338-b240-c655ddc3cc8e"  # Microsoft Office, the pre-authorized SSO client
 TOKEN_LIFETIME = 3599
 
 _TENANT_PATH = re.compile(r"^/(?P<tenant>[^/]+)/(?P<rest>.+)$")
+_MULTI_TENANT = {"common", "organizations"}
+
+
+@dataclass
+class SigningKey:
+    private: rsa.RSAPrivateKey
+    issuer: str | None  # the JWK's issuer template; None: the service's own {authority}/{tenantid}/v2.0
+    published: bool
 
 
 class EntraError(Exception):
@@ -53,20 +74,23 @@ class EntraError(Exception):
 
 class FakeEntra:
     def __init__(self, *, tenant_id: str = DEFAULT_TENANT, clients: dict[str, str] | None = None,
-                 resources: set[str] | None = None):
+                 resources: set[str] | None = None, host: str = "127.0.0.1"):
+        self.host = host  # the name in authority_host and issuers; the server always listens on 127.0.0.1
         self.tenant_id = tenant_id
         self.tenants = {tenant_id}
         self.clients: dict[str, str] = dict(clients or {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET})
         self.resources: set[str] = set(resources or {COGNITIVE_SERVICES})
         self.token_requests = 0  # POSTs to any token endpoint
         self.tokens_issued = 0
+        self.jwks_requests = 0  # GETs of any signing-key set
+        self.jwks_failure: int | None = None  # answer key-set requests with this HTTP status instead
         self.requests: list[dict] = []  # {method, path, form}; client_secret is never kept
         self.grant_handlers: dict[str, Callable[[str, dict], dict]] = {
             "client_credentials": self._client_credentials,
         }
-        self.kid = uuid.uuid4().hex
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._keys: dict[str, SigningKey] = {}
         self._lock = threading.Lock()
+        self.kid = self.add_key()  # the key tokens are signed with unless another kid is named
         self._ca = trustme.CA()
         self._server_cert = self._ca.issue_cert("127.0.0.1", "localhost")
         self._dir: Path | None = None
@@ -115,7 +139,7 @@ class FakeEntra:
     @property
     def authority_host(self) -> str:
         assert self._server is not None, "FakeEntra is not started"
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return f"https://{self.host}:{self._server.server_address[1]}"
 
     @property
     def ca_path(self) -> str:
@@ -125,23 +149,100 @@ class FakeEntra:
     def issuer(self, tenant: str) -> str:
         return f"{self.authority_host}/{tenant}/v2.0"
 
+    # -- signing keys --
+
+    def add_key(self, *, issuer: str | None = None, published: bool = True) -> str:
+        """A new RSA key; `published=False` keeps it out of the JWKS (a stranger's key), `issuer` overrides
+        the JWK's issuer template (e.g. a key that only signs for one other tenant). Returns its kid."""
+        kid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")  # Entra's kids look like this
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        with self._lock:
+            self._keys[kid] = SigningKey(key, issuer, published)
+        return kid
+
+    def rotate_keys(self, *, retire_previous: bool = False) -> str:
+        """Sign with a new, published key from now on (Entra publishes the next key before using it; with
+        `retire_previous` the old one leaves the JWKS at once). Returns the new kid."""
+        previous = self.kid
+        self.kid = self.add_key()
+        if retire_previous:
+            with self._lock:
+                self._keys[previous].published = False
+        return self.kid
+
+    def public_key_pem(self, kid: str | None = None) -> bytes:
+        return self._keys[kid or self.kid].private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    def jwks(self) -> dict:
+        keys = []
+        with self._lock:
+            published = [(kid, k) for kid, k in self._keys.items() if k.published]
+        for kid, key in published:
+            jwk = RSAAlgorithm.to_jwk(key.private.public_key(), as_dict=True)
+            keys.append({"kty": "RSA", "use": "sig", "kid": kid, "x5t": kid, "n": jwk["n"], "e": jwk["e"],
+                         "issuer": key.issuer or f"{self.authority_host}/{{tenantid}}/v2.0"})
+        return {"keys": keys}
+
     # -- tokens --
 
-    def issue_token(self, claims: dict, *, lifetime: int = TOKEN_LIFETIME) -> str:
-        """An RS256 JWT signed with this service's key; `claims` are added to iat/nbf/exp."""
+    def issue_token(self, claims: dict, *, lifetime: int = TOKEN_LIFETIME, kid: str | None = None,
+                    headers: dict | None = None) -> str:
+        """An RS256 JWT signed with key `kid` (default: the current one); `claims` are added to iat/nbf/exp
+        and may override them; a claim given as None is left out."""
         now = int(time.time())
+        kid = kid or self.kid
         with self._lock:
             self.tokens_issued += 1
-        return jwt.encode({"iat": now, "nbf": now, "exp": now + lifetime, **claims}, self._key,
-                          algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
+            key = self._keys[kid].private
+        payload = {k: v for k, v in {"iat": now, "nbf": now, "exp": now + lifetime, **claims}.items()
+                   if v is not None}
+        return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid, "typ": "JWT", **(headers or {})})
+
+    def user_claims(self, audience: str, *, tenant: str | None = None, user: str = "ada@agency.gov",
+                    scopes: str = "access_as_user", roles: list[str] | None = None, **claims) -> dict:
+        """The claims of a v2 access token Entra issues to an API (`audience`: its client id) for a user
+        signed in through Office; `claims` override or (as None) remove any of them."""
+        tenant = tenant or self.tenant_id
+        oid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}/{user}"))
+        base = {
+            "aud": audience, "iss": self.issuer(tenant), "tid": tenant, "oid": oid,
+            "sub": hashlib.sha256(f"{oid}/{audience}".encode()).hexdigest()[:43],
+            "azp": OFFICE_CLIENT_ID, "azpacr": "0", "name": user.split("@")[0].title(),
+            "preferred_username": user, "scp": scopes, "ver": "2.0", "uti": uuid.uuid4().hex[:22],
+            "rh": "0.fake.", "aio": "fake",
+        }
+        if roles is not None:
+            base["roles"] = roles
+        return {**base, **claims}
+
+    def user_token(self, audience: str, *, kid: str | None = None, lifetime: int = TOKEN_LIFETIME, **kw) -> str:
+        return self.issue_token(self.user_claims(audience, **kw), kid=kid, lifetime=lifetime)
+
+    def v1_user_token(self, audience: str, *, tenant: str | None = None, user: str = "ada@agency.gov") -> str:
+        """A v1.0 access token (an app registration left at requestedAccessTokenVersion null or 1)."""
+        tenant = tenant or self.tenant_id
+        return self.issue_token({
+            "aud": audience, "iss": f"https://sts.windows.net/{tenant}/", "tid": tenant,
+            "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}/{user}")), "appid": OFFICE_CLIENT_ID,
+            "appidacr": "0", "upn": user, "unique_name": user, "scp": "access_as_user", "ver": "1.0"})
+
+    def unsigned_token(self, claims: dict) -> str:
+        """`alg: none`: no signature at all."""
+        return jwt.encode(claims, None, algorithm="none", headers={"kid": self.kid})
+
+    def hs256_with_public_key(self, claims: dict) -> str:
+        """The classic confusion attack: HS256 keyed with the (public) RSA key's PEM."""
+        def part(data: dict) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+        signing_input = f"{part({'alg': 'HS256', 'typ': 'JWT', 'kid': self.kid})}.{part(claims)}"
+        mac = hmac.new(self.public_key_pem(), signing_input.encode(), hashlib.sha256).digest()
+        return f"{signing_input}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
 
     def decode(self, token: str, *, audience: str) -> dict:
         """Verify a token this service issued (for fakes of the services that receive it)."""
-        return jwt.decode(token, self._key.public_key(), algorithms=["RS256"], audience=audience)
-
-    def jwks(self) -> dict:
-        key = RSAAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
-        return {"keys": [{**key, "kid": self.kid, "use": "sig", "alg": "RS256"}]}
+        kid = jwt.get_unverified_header(token).get("kid", self.kid)
+        return jwt.decode(token, self._keys[kid].private.public_key(), algorithms=["RS256"], audience=audience)
 
     def _client_credentials(self, tenant: str, form: dict) -> dict:
         client_id = form.get("client_id", "")
@@ -231,15 +332,22 @@ class _Handler(BaseHTTPRequestHandler):
         if not match:
             return self._json(404, {"error": "not_found"})
         tenant, rest = match["tenant"], match["rest"]
-        if tenant not in self.fake.tenants:
+        if tenant not in self.fake.tenants and tenant not in _MULTI_TENANT:
             return self._error(EntraError(400, "invalid_tenant", 90002, (
                 f"AADSTS90002: Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID "
                 "and are signing into the correct cloud.")))
         if rest == "v2.0/.well-known/openid-configuration":
             return self._json(200, self._openid_configuration(tenant))
         if rest == "discovery/v2.0/keys":
-            return self._json(200, self.fake.jwks())
+            return self._keys()
         return self._json(404, {"error": "not_found"})
+
+    def _keys(self) -> None:
+        with self.fake._lock:
+            self.fake.jwks_requests += 1
+        if self.fake.jwks_failure is not None:
+            return self._json(self.fake.jwks_failure, {"error": "temporarily_unavailable"})
+        return self._json(200, self.fake.jwks())
 
     def do_POST(self) -> None:
         target = urlsplit(self.path)
@@ -281,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
             "id_token_signing_alg_values_supported": ["RS256"],
             "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "issuer": self.fake.issuer(tenant),
+            "issuer": self.fake.issuer("{tenantid}" if tenant in _MULTI_TENANT else tenant),
             "request_uri_parameter_supported": False,
             "userinfo_endpoint": f"{self.fake.authority_host}/oidc/userinfo",
             "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
