@@ -448,3 +448,12 @@ def test_usage_is_counted_locally_when_the_model_reports_none(tokens):
         _, result = run("rewrite", {"text": "The meeting moved to 3pm."}, make_ctx(model, tokens, stream=stream))
         assert result["usage"]["completion_tokens"] == tokens.count("The meeting moved to three.")
         assert result["usage"]["prompt_tokens"] == tokens.count_messages(model.calls[0]["messages"])
+
+
+def test_a_summarizer_given_no_chunks_says_there_is_no_text(tokens):
+    from server.assist.summarize import Summarizer
+
+    summarizer = Summarizer(make_ctx(FakeModel(), tokens), fmt="bullets", length=None, focus=None, language=None,
+                            guidance=[], history=[], budget=1000)
+    with pytest.raises(InvalidRequest, match="no text to summarize"):
+        list(summarizer.run(iter([]), {}))

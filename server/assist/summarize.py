@@ -24,7 +24,7 @@ from server.assist import prompts
 from server.assist.calls import CallResult, collect_call, fit_history, stream_call
 from server.assist.chunking import Chunk
 from server.assist.citations import CitationResolver, overlap_fallback, parse_points
-from server.errors import Cancelled
+from server.errors import Cancelled, InvalidRequest
 from server.llm.base import Usage
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,10 @@ class Summarizer:
         self._rank = rank
         try:
             chunks = iter(chunks)
-            first, second = next(chunks), next(chunks, None)
+            first = next(chunks, None)
+            if first is None:  # the job checks for text first; an empty document never gets this far
+                raise InvalidRequest("there is no text to summarize", field="text")
+            second = next(chunks, None)
             if second is None:
                 self.chunk_count = 1
                 yield from self._final_single(first)
