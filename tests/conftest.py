@@ -85,3 +85,70 @@ def admin_headers(client) -> dict:
     response = client.post("/dev/token", json={"name": "Ann Admin", "email": "ann@agency.gov",
                                                "roles": ["Drafter.Admin"]})
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+# ---- Microsoft identity: a fake Entra ID with the on-behalf-of grant, and a fake Microsoft Graph ----
+API_APP_ID_URI = "api://drafter.agency.test/0c5f3d2e-0000-4000-8000-0000000d12af"
+
+
+@pytest.fixture
+def fake_entra():
+    from tests.fakes.entra import FakeEntra
+
+    with FakeEntra() as entra:
+        yield entra
+
+
+@pytest.fixture
+def fake_graph(fake_entra):
+    from tests.fakes.graph import FakeGraph
+
+    with FakeGraph(fake_entra) as graph:
+        yield graph
+
+
+@pytest.fixture
+def obo_grant(fake_entra, fake_graph):
+    """The jwt-bearer on-behalf-of grant on the fake Entra; Drafter's app is the fake's default client."""
+    from tests.fakes.entra import DEFAULT_CLIENT_ID
+    from tests.fakes.entra_obo import OnBehalfOfGrant
+
+    return OnBehalfOfGrant(fake_entra, api_audiences={DEFAULT_CLIENT_ID, API_APP_ID_URI},
+                           resources={fake_graph.url})
+
+
+@pytest.fixture
+def identity_ca_bundle(tmp_path, fake_entra, fake_graph, monkeypatch) -> str:
+    """Both fakes' CAs, trusted through REQUESTS_CA_BUNDLE as an agency's own CA would be."""
+    bundle = tmp_path / "identity-ca.pem"
+    bundle.write_bytes(Path(fake_entra.ca_path).read_bytes() + Path(fake_graph.ca_path).read_bytes())
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    return str(bundle)
+
+
+@pytest.fixture
+def entra_obo_config(app_config, fake_entra, fake_graph, obo_grant, identity_ca_bundle) -> dict:
+    """Settings for an entra-mode app that can ask for on-behalf-of tokens and read the fake Graph."""
+    from tests.fakes.entra import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
+    return {**app_config, "AUTH_MODE": "entra", "CLIENT_ID": DEFAULT_CLIENT_ID, "APP_ID_URI": API_APP_ID_URI,
+            "CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "TENANT_IDS": [fake_entra.tenant_id],
+            "AUTHORITY_HOST": fake_entra.authority_host, "GRAPH_URL": fake_graph.url}
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis at 127.0.0.1:6379 (database 15, emptied of Drafter's keys after the test)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        client.close()
+        skip_or_fail("Redis is not running at 127.0.0.1:6379")
+    yield url
+    for key in client.scan_iter("drafter:*"):
+        client.delete(key)
+    client.close()

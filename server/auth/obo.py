@@ -49,6 +49,7 @@ def load_client_credential(secret: str, certificate_path: str) -> str | dict:
         raise ValueError("DRAFTER_CLIENT_SECRET: required for on-behalf-of (or set DRAFTER_CLIENT_CERTIFICATE_PATH)")
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     try:
         pem = Path(certificate_path).read_bytes()
@@ -61,6 +62,9 @@ def load_client_credential(secret: str, certificate_path: str) -> str | dict:
     except (ValueError, TypeError) as exc:
         raise ValueError(f"DRAFTER_CLIENT_CERTIFICATE_PATH: needs an unencrypted private key and its certificate "
                          f"in PEM ({type(exc).__name__})") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("DRAFTER_CLIENT_CERTIFICATE_PATH: Entra ID takes RSA certificates only, "
+                         f"this key is {type(key).__name__.removesuffix('PrivateKey').strip('_') or 'another kind'}")
     if certificate.public_key().public_numbers() != key.public_key().public_numbers():
         raise ValueError("DRAFTER_CLIENT_CERTIFICATE_PATH: the certificate does not belong to the private key")
     return {
