@@ -70,6 +70,8 @@ def main() -> int:
         "--bind", f"{bind_host}:{port}", "--certfile", str(cert), "--keyfile", str(key),
         "--worker-class", "gthread", "--workers", "2", "--threads", "16",
         "--timeout", "0", "--graceful-timeout", "30", "--access-logfile", "-",
+        # a 16 KB access token must reach Drafter's own check (gunicorn's default stops header lines at 8 KB)
+        "--limit-request-field_size", "16500",
     ], cwd=ROOT)
     base = settings["PUBLIC_URL"]
     pages = [(path, label) for path, label in PAGES if path in routes]
