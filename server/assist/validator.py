@@ -3,7 +3,8 @@
 Supported: type, enum, required, properties, additionalProperties (false only), minLength, maxLength, pattern,
 items, minItems, maxItems, minimum, maximum, anyOf (of `required`-only branches: "text or document"), oneOf
 (of whole schemas: "a file or a link"; the value must match exactly one; a failure reports the branch that
-shares the most field names with the value, so {"filename": ...} hears that content_base64 is required).
+shares the most field names with the value, so {"filename": ...} hears that content_base64 is required, and a
+mix of two forms' fields is named as such).
 Annotations (title, description, default, examples) are ignored, as JSON Schema says they should be.
 Any other keyword is a programming error and fails loudly, so the published schema never promises a rule
 the code does not check.
@@ -111,9 +112,12 @@ def _check_one_of(branches: list[dict], value, path: str, name: str) -> None:
             failures.append((-shared, order, exc))
     if passed == 1:
         return
-    if passed > 1:
-        raise InvalidRequest(f"{name} matches more than one of its allowed forms", field=path or None)
-    raise min(failures, key=lambda failure: failure[:2])[2]
+    failures.sort(key=lambda failure: failure[:2])
+    if passed > 1 or (len(failures) > 1 and failures[0][0] == failures[1][0] < 0):
+        # fields of several forms at once (a link and file content): name the forms rather than one's rule
+        forms = [" and ".join(branch.get("required", ())) for branch in branches]
+        raise InvalidRequest(f"{name} takes {', or '.join(forms)}: one form, not a mix", field=path or None)
+    raise failures[0][2]
 
 
 def _check_string(schema: dict, value: str, path: str, name: str) -> None:

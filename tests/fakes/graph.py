@@ -67,9 +67,11 @@ class FakeGraph:
                            "userPrincipalName": "", "officeLocation": None, "department": None, **profile}
 
     def add_file(self, name: str, data: bytes, *, readers: set[str] | None = None, reported_size: int | None = None,
-                 folder: bool = False) -> str:
+                 folder: bool = False, chunked: bool = False) -> str:
+        """A file behind a new sharing link; `reported_size` lies about its size, `chunked` hides its length."""
         link = sharing_link(name)
         self.files[encode_link(link)] = {"name": name, "data": data, "readers": readers, "folder": folder,
+                                         "chunked": chunked,
                                          "size": len(data) if reported_size is None else reported_size}
         return link
 
@@ -263,12 +265,24 @@ class _Handler(BaseHTTPRequestHandler):
             raise _GraphError(404, "itemNotFound", "The download URL has expired.")
         if "Authorization" in self.headers:
             raise _GraphError(400, "invalidRequest", "A pre-authenticated download URL takes no credentials.")
-        data = self.fake.files[share_id]["data"]
+        share = self.fake.files[share_id]
+        data = share["data"]
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(data)))
+        if not share["chunked"]:
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            for start in range(0, len(data), 16_384):
+                piece = data[start:start + 16_384]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the reader stopped at its cap and hung up
+            self.close_connection = True
 
     def _redirect(self, location: str) -> None:
         self.send_response(302)
