@@ -148,7 +148,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SUMMARY_CONCURRENCY", _int(1, 64), 8, "chunks summarized at once"),
     Setting("MAX_BODY_BYTES", _int(1024, 1 << 30), 10 * 1024 * 1024, "largest request body"),
     Setting("DATABASE_URL", _str, "", "audit and usage store (default: SQLite under instance/)"),
-    Setting("REDIS_URL", _str, "", "shared rate-limit and quota state"),
+    Setting("REDIS_URL", _str, "", "shared rate-limit and quota state, and the on-behalf-of token cache"),
     Setting("POLICY_FILE", _str, "", "presets, guard rules, quotas, routing (YAML or JSON)"),
     Setting("INSTANCE_PATH", _str, "", "folder for the dev signing key, certificates and caches"),
     Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info", "log level"),
