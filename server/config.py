@@ -222,7 +222,9 @@ def _check_combinations(config: dict) -> None:
         _need(config, "AZURE_DEPLOYMENT", "when DRAFTER_MODEL_PROVIDER=azure")
         if not config["AZURE_API_KEY"]:
             _need(config, "CLIENT_ID", "for Azure OpenAI without DRAFTER_AZURE_API_KEY (client credentials)")
-            _need(config, "CLIENT_SECRET", "for Azure OpenAI without DRAFTER_AZURE_API_KEY (client credentials)")
+            if not (config["CLIENT_SECRET"] or config["CLIENT_CERTIFICATE_PATH"]):
+                raise ConfigError(f"{PREFIX}CLIENT_SECRET: required for Azure OpenAI without DRAFTER_AZURE_API_KEY "
+                                  "(client credentials), or set DRAFTER_CLIENT_CERTIFICATE_PATH")
             if not (config["AZURE_TENANT_ID"] or config["TENANT_IDS"]):
                 raise ConfigError(f"{PREFIX}AZURE_TENANT_ID: required for Azure OpenAI without an API key "
                                   "(or set DRAFTER_TENANT_IDS)")

@@ -12,7 +12,8 @@ import pytest
 import redis
 import trustme
 
-from server.auth.obo import OnBehalfOfClient, load_client_credential
+from server.auth.app_credential import load_client_credential
+from server.auth.obo import OnBehalfOfClient
 from server.auth.token_store import TokenStore
 from server.errors import InteractionRequired, Unauthorized, UpstreamError
 from tests.fakes.entra import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET

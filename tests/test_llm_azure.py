@@ -35,7 +35,7 @@ def entra():
 
 def provider(entra, session, *, secret=DEFAULT_CLIENT_SECRET, tenant=None, host=None):
     return ClientCredentialsTokenProvider(
-        tenant_id=tenant or entra.tenant_id, client_id=DEFAULT_CLIENT_ID, client_secret=secret, scope=SCOPE,
+        tenant_id=tenant or entra.tenant_id, client_id=DEFAULT_CLIENT_ID, client_credential=secret, scope=SCOPE,
         session=session, authority_host=host or entra.authority_host, verify=entra.ca_path)
 
 
@@ -101,6 +101,44 @@ def test_client_credentials_token_is_used_and_cached(upstream, entra, session):
     assert all("api-key" not in r["headers"] for r in upstream.requests)
 
 
+@pytest.fixture
+def app_certificate(tmp_path):
+    """The app registration's certificate: one PEM with the private key and the certificate, as admins keep it."""
+    import trustme
+
+    leaf = trustme.CA().issue_cert("drafter.agency.test", key_type=trustme.KeyType.RSA)
+    path = tmp_path / "drafter-app.pem"
+    path.write_bytes(leaf.private_key_pem.bytes() + leaf.cert_chain_pems[0].bytes())
+    return path, leaf.cert_chain_pems[0].bytes()
+
+
+def test_client_credentials_with_a_certificate(upstream, entra, session, app_certificate):
+    from server.auth.app_credential import load_client_credential
+
+    path, certificate = app_certificate
+    entra.certificates[DEFAULT_CLIENT_ID] = certificate
+    model = AzureOpenAIModel(endpoint=upstream.azure_endpoint, deployment="drafter-gpt4o", session=session,
+                             token_provider=provider(entra, session, secret=load_client_credential("", str(path))),
+                             **OPTIONS)
+    assert model.complete(MESSAGES).text == "Fake answer."
+    [post] = [r for r in entra.requests if r["method"] == "POST"]
+    assert "client_secret" not in post["form"] and post["form"]["client_assertion"]
+    assert entra.decode(upstream.requests[0]["headers"]["Authorization"][7:], audience=COGNITIVE_SERVICES)["azp"] \
+        == DEFAULT_CLIENT_ID
+
+
+def test_client_credentials_with_an_unregistered_certificate(upstream, entra, session, app_certificate):
+    from server.auth.app_credential import load_client_credential
+
+    model = AzureOpenAIModel(endpoint=upstream.azure_endpoint, deployment="drafter-gpt4o", session=session,
+                             token_provider=provider(entra, session,
+                                                     secret=load_client_credential("", str(app_certificate[0]))),
+                             **OPTIONS)
+    with pytest.raises(UpstreamError, match="AADSTS700027"):
+        model.complete(MESSAGES)
+    assert upstream.requests == []
+
+
 def test_token_request_is_what_entra_expects(entra, session):
     provider(entra, session).get_token()
     token_posts = [r for r in entra.requests if r["method"] == "POST"]
@@ -135,7 +173,7 @@ def test_entra_unreachable(entra, session):
 
 def test_untrusted_certificate_is_refused(entra, session):
     untrusted = ClientCredentialsTokenProvider(
-        tenant_id=entra.tenant_id, client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET, scope=SCOPE,
+        tenant_id=entra.tenant_id, client_id=DEFAULT_CLIENT_ID, client_credential=DEFAULT_CLIENT_SECRET, scope=SCOPE,
         session=session, authority_host=entra.authority_host)  # no CA given: the system store does not know it
     with pytest.raises(UpstreamError):
         untrusted.get_token()

@@ -98,6 +98,8 @@ def test_azure_explicit_scope_wins(session):
     ({**AZURE_CC, "TENANT_IDS": ""}, "DRAFTER_AZURE_TENANT_ID: "),
     ({**AZURE_CC, "CLIENT_ID": None}, "DRAFTER_CLIENT_ID: "),
     ({**AZURE_CC, "CLIENT_SECRET": ""}, "DRAFTER_CLIENT_SECRET: "),
+    ({**AZURE_CC, "CLIENT_SECRET": "", "CLIENT_CERTIFICATE_PATH": "/nowhere/app.pem"},
+     "DRAFTER_CLIENT_CERTIFICATE_PATH: cannot read '/nowhere/app.pem'"),
     ({**AZURE_CC, "AUTHORITY_HOST": "http://login.example"}, "DRAFTER_AUTHORITY_HOST: must be an https URL"),
     ({"MODEL_TOTAL_BUDGET": 0}, "DRAFTER_MODEL_TOTAL_BUDGET: must be positive"),
     ({"MODEL_READ_TIMEOUT": "soon"}, "DRAFTER_MODEL_READ_TIMEOUT: must be a number"),

@@ -37,7 +37,8 @@ ERROR_STATUSES = {
     "400": "invalid_request: malformed JSON, a wrong or missing field, an unknown preset",
     "401": "unauthorized: no or invalid access token; interaction_required (with `claims`): sign in again, "
            "passing `claims` to the sign-in call",
-    "403": "forbidden (e.g. no access to a linked file) or blocked_by_policy",
+    "403": "forbidden (the caller lacks a required app role or group, or has no access to a linked file) or "
+           "blocked_by_policy",
     "413": "too_large: body or text over the limit",
     "415": "unsupported_type: a document type that cannot be read",
     "422": "unreadable_document: a damaged or password-protected document",
@@ -81,14 +82,14 @@ def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
         "responses": {"200": {"description": "Presets", "content": {"application/json": {"schema": {
             "type": "object", "required": ["presets"],
             "properties": {"presets": {"type": "array", "items": {"$ref": "#/components/schemas/Preset"}}}}}}},
-            **_error_responses(["401"])}}}
+            **_error_responses(["401", "403"])}}}
     paths["/api/v1/me"] = {"get": {
         "operationId": "me", "summary": "The caller, their roles, display name and job title", "tags": ["meta"],
-        "responses": {"200": _json("#/components/schemas/Me", "The caller"), **_error_responses(["401"])}}}
+        "responses": {"200": _json("#/components/schemas/Me", "The caller"), **_error_responses(["401", "403"])}}}
     paths["/api/v1/openapi.json"] = {"get": {
         "operationId": "openapi", "summary": "This description", "tags": ["meta"],
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {
-            "schema": {"type": "object"}}}}, **_error_responses(["401"])}}}
+            "schema": {"type": "object"}}}}, **_error_responses(["401", "403"])}}}
     health = {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}}
     paths["/healthz"] = {"get": {"operationId": "healthz", "summary": "Liveness", "tags": ["health"],
                                  "security": [], "responses": {"200": {"description": "Alive", "content": {

@@ -53,13 +53,13 @@ class _SessionForMsal:
 class ClientCredentialsTokenProvider:
     """Call it (or `get_token()`) for a bearer token; raises UpstreamError / UpstreamTimeout when Entra says no."""
 
-    def __init__(self, *, tenant_id: str, client_id: str, client_secret: str, scope: str,
+    def __init__(self, *, tenant_id: str, client_id: str, client_credential: str | dict, scope: str,
                  session: requests.Session, authority_host: str = "https://login.microsoftonline.com",
                  timeout: tuple[float, float] = (5.0, 30.0), verify: str | bool | None = None):
         self.authority = f"{authority_host.rstrip('/')}/{tenant_id}"
         self.scope = scope
         self._client_id = client_id
-        self._client_secret = client_secret
+        self._client_credential = client_credential  # a secret, or {private_key, public_certificate}
         self._http = _SessionForMsal(session, timeout, verify)
         self._app: msal.ConfidentialClientApplication | None = None
         self._lock = threading.Lock()
@@ -85,7 +85,7 @@ class ClientCredentialsTokenProvider:
             if self._app is None:
                 try:
                     self._app = msal.ConfidentialClientApplication(
-                        self._client_id, client_credential=self._client_secret, authority=self.authority,
+                        self._client_id, client_credential=self._client_credential, authority=self.authority,
                         http_client=self._http, instance_discovery=False, token_cache=msal.TokenCache())
                 except requests.Timeout:
                     raise UpstreamTimeout(f"Entra ID ({self.authority}) did not answer in time") from None
@@ -100,7 +100,9 @@ class ClientCredentialsTokenProvider:
             return self._app
 
     def _refusal(self, result: dict) -> str:
-        description = str(result.get("error_description") or "").replace(self._client_secret, "[redacted]")
+        description = str(result.get("error_description") or "")
+        if isinstance(self._client_credential, str) and self._client_credential:
+            description = description.replace(self._client_credential, "[redacted]")
         first_line = description.strip().splitlines()[0] if description.strip() else ""
         sentence = first_line.split(". ")[0].rstrip(".") + "." if first_line else ""
         if not _AADSTS.search(sentence) and result.get("error_codes"):

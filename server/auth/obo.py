@@ -17,11 +17,11 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from pathlib import Path
 
 import msal
 import requests
 
+from server.auth.app_credential import load_client_credential
 from server.auth.client_credentials import _SessionForMsal
 from server.auth.token_store import TokenStore
 from server.errors import InteractionRequired, Unauthorized, UpstreamError, UpstreamTimeout
@@ -38,40 +38,6 @@ ASSERTION_EXPIRED = 500133
 # 50158, 53000-53003), consent (65001), a password or session change (50173, 70043). The claims answer, when
 # Entra sends one, says what the new sign-in must satisfy.
 INTERACTION_CODES = {50076, 50079, 50158, 53000, 53001, 53002, 53003, 65001, 50173, 70043}
-
-
-def load_client_credential(secret: str, certificate_path: str) -> str | dict:
-    """What msal takes as client_credential: the secret, or {private_key, public_certificate} from one PEM
-    file (MSAL 1.35+ signs its client assertion with PS256 and the certificate's SHA-256 thumbprint)."""
-    if secret:
-        return secret
-    if not certificate_path:
-        raise ValueError("DRAFTER_CLIENT_SECRET: required for on-behalf-of (or set DRAFTER_CLIENT_CERTIFICATE_PATH)")
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    try:
-        pem = Path(certificate_path).read_bytes()
-    except OSError as exc:
-        raise ValueError(f"DRAFTER_CLIENT_CERTIFICATE_PATH: cannot read {certificate_path!r} "
-                         f"({exc.strerror or type(exc).__name__})") from None
-    try:
-        key = serialization.load_pem_private_key(pem, password=None)
-        certificate = x509.load_pem_x509_certificate(pem)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"DRAFTER_CLIENT_CERTIFICATE_PATH: needs an unencrypted private key and its certificate "
-                         f"in PEM ({type(exc).__name__})") from None
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("DRAFTER_CLIENT_CERTIFICATE_PATH: Entra ID takes RSA certificates only, "
-                         f"this key is {type(key).__name__.removesuffix('PrivateKey').strip('_') or 'another kind'}")
-    if certificate.public_key().public_numbers() != key.public_key().public_numbers():
-        raise ValueError("DRAFTER_CLIENT_CERTIFICATE_PATH: the certificate does not belong to the private key")
-    return {
-        "private_key": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()).decode(),
-        "public_certificate": certificate.public_bytes(serialization.Encoding.PEM).decode(),
-    }
 
 
 class _SharedTokenCache(msal.TokenCache):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from server.auth.app_credential import load_client_credential
 from server.auth.client_credentials import ClientCredentialsTokenProvider
 from server.http import SharedSession
 from server.llm.azure import DEFAULT_API_VERSION, AzureOpenAIModel
@@ -62,11 +63,19 @@ def _azure(config: Mapping, session: SharedSession) -> AzureOpenAIModel:
     government = (urlsplit(endpoint).hostname or "").endswith(".azure.us")
     provider = ClientCredentialsTokenProvider(
         tenant_id=tenant, client_id=_require(config, "CLIENT_ID", reason),
-        client_secret=_require(config, "CLIENT_SECRET", reason),
+        client_credential=_credential(config, reason),
         scope=_get(config, "AZURE_TOKEN_SCOPE") or (GOVERNMENT_TOKEN_SCOPE if government else PUBLIC_TOKEN_SCOPE),
         authority_host=_url(config, "AUTHORITY_HOST", DEFAULT_AUTHORITY_HOST, https_only=True),
         session=session, timeout=(_number(config, "MODEL_CONNECT_TIMEOUT", 5.0), 30.0))
     return AzureOpenAIModel(token_provider=provider, **common)
+
+
+def _credential(config: Mapping, reason: str) -> str | dict:
+    """The app's secret or certificate; its absence is named the way the rest of this module names things."""
+    secret, certificate = _get(config, "CLIENT_SECRET") or "", _get(config, "CLIENT_CERTIFICATE_PATH") or ""
+    if not (secret or certificate):
+        raise ValueError(f"DRAFTER_CLIENT_SECRET: {reason} (or set DRAFTER_CLIENT_CERTIFICATE_PATH)")
+    return load_client_credential(secret, certificate)
 
 
 def _options(config: Mapping, *, default_context_window: int) -> dict:

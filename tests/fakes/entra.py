@@ -42,10 +42,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import trustme
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEFAULT_TENANT = "72f988bf-0000-4000-8000-00000000cafe"
 DEFAULT_CLIENT_ID = "0c5f3d2e-0000-4000-8000-0000000d12af"
 DEFAULT_CLIENT_SECRET = "fake~secret.for-tests-only"
@@ -79,6 +81,7 @@ class FakeEntra:
         self.tenant_id = tenant_id
         self.tenants = {tenant_id}
         self.clients: dict[str, str] = dict(clients or {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET})
+        self.certificates: dict[str, bytes] = {}  # client id -> PEM certificate accepted for client assertions
         self.resources: set[str] = set(resources or {COGNITIVE_SERVICES})
         self.token_requests = 0  # POSTs to any token endpoint
         self.tokens_issued = 0
@@ -246,7 +249,7 @@ class FakeEntra:
 
     def _client_credentials(self, tenant: str, form: dict) -> dict:
         client_id = form.get("client_id", "")
-        self._check_client(tenant, client_id, form.get("client_secret"))
+        self.check_client(tenant, form)
         scope = form.get("scope", "")
         scopes = scope.split()
         if len(scopes) != 1 or not scopes[0].endswith("/.default"):
@@ -267,20 +270,58 @@ class FakeEntra:
         return {"token_type": "Bearer", "expires_in": TOKEN_LIFETIME, "ext_expires_in": TOKEN_LIFETIME,
                 "access_token": token}
 
-    def _check_client(self, tenant: str, client_id: str, secret: str | None) -> None:
-        if client_id not in self.clients:
+    def check_client(self, tenant: str, form: dict) -> None:
+        """The client's authentication, as the token endpoint checks it for every grant: a client secret, or a
+        client assertion (RFC 7523) signed with a certificate registered in `certificates`."""
+        client_id = form.get("client_id", "")
+        if client_id not in self.clients and client_id not in self.certificates:
             raise EntraError(400, "unauthorized_client", 700016, (
                 f"AADSTS700016: Application with identifier '{client_id}' was not found in the directory "
                 f"'{tenant}'. This can happen if the application has not been installed by the administrator "
                 "of the tenant or consented to by any user in the tenant."))
+        if form.get("client_assertion"):
+            return self._check_client_assertion(tenant, client_id, form)
+        secret = form.get("client_secret")
         if not secret:
             raise EntraError(401, "invalid_client", 7000218, (
                 "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or "
                 "'client_secret'."))
-        if secret != self.clients[client_id]:
+        if secret != self.clients.get(client_id):
             raise EntraError(401, "invalid_client", 7000215, (
                 "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is "
                 f"the client secret value, not the client secret ID, for a secret added to app '{client_id}'."))
+
+    def _check_client_assertion(self, tenant: str, client_id: str, form: dict) -> None:
+        unregistered = EntraError(401, "invalid_client", 700027, (
+            "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered "
+            "on application."))
+        pem = self.certificates.get(client_id)
+        if form.get("client_assertion_type") != CLIENT_ASSERTION_TYPE or pem is None:
+            raise unregistered
+        certificate = x509.load_pem_x509_certificate(pem)
+        try:
+            header = jwt.get_unverified_header(form["client_assertion"])
+        except jwt.PyJWTError:
+            raise unregistered from None
+        if _thumbprint_bytes(header.get("x5t#S256", "")) != certificate.fingerprint(hashes.SHA256()):
+            raise unregistered
+        try:
+            claims = jwt.decode(form["client_assertion"], certificate.public_key(), algorithms=["PS256", "RS256"],
+                                audience=f"{self.authority_host}/{tenant}/oauth2/v2.0/token")
+        except jwt.PyJWTError as exc:
+            raise EntraError(401, "invalid_client", 700027, (
+                f"AADSTS700027: Client assertion failed signature validation ({type(exc).__name__}).")) from None
+        if claims.get("iss") != client_id or claims.get("sub") != client_id:
+            raise EntraError(401, "invalid_client", 700023, (
+                "AADSTS700023: Client assertion audience claim does not match Realm issuer."))
+
+
+def _thumbprint_bytes(value: str) -> bytes:
+    """x5t#S256 is base64url by RFC 7515; MSAL Python sends standard base64, which Entra accepts too."""
+    try:
+        return base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4))
+    except ValueError:
+        return b""
 
 
 class _TLSServer(ThreadingHTTPServer):

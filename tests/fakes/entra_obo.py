@@ -23,14 +23,11 @@ import uuid
 from datetime import UTC, datetime
 
 import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from tests.fakes import entra as entra_module
 from tests.fakes.entra import DEFAULT_CLIENT_ID, EntraError, FakeEntra
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 OBO_LIFETIME = 3599
 # The claims Entra sends back when conditional access wants more (the docs' example shape)
 CA_CLAIMS = json.dumps({"access_token": {"polids": {"essential": True,
@@ -98,20 +95,11 @@ def _expired() -> EntraError:
         "assertion (see the assertion's exp claim)."))
 
 
-def _thumbprint_bytes(value: str) -> bytes:
-    """x5t#S256 is base64url by RFC 7515; MSAL Python sends standard base64, which Entra accepts too."""
-    try:
-        return base64.b64decode(value.replace("-", "+").replace("_", "/") + "=" * (-len(value) % 4))
-    except ValueError:
-        return b""
-
-
 class OnBehalfOfGrant:
     def __init__(self, entra: FakeEntra, *, api_audiences: set[str], resources: set[str]):
         self.entra = entra
         self.api_audiences = {a for a in api_audiences if a}
         self.resources = set(resources)
-        self.certificates: dict[str, bytes] = {}  # client id -> PEM certificate accepted for client assertions
         self.requests = 0
         self.issued: list[dict] = []  # claims of every access token issued
         self._failures: list[str] = []
@@ -119,6 +107,11 @@ class OnBehalfOfGrant:
         assert entra._server is not None, "start FakeEntra before adding the on-behalf-of grant"
         entra.grant_handlers[JWT_BEARER] = self
         entra._server.RequestHandlerClass = _ChallengeHandler
+
+    @property
+    def certificates(self) -> dict[str, bytes]:
+        """The client certificates FakeEntra accepts (client id -> PEM), for every grant."""
+        return self.entra.certificates
 
     # -- scripting --
 
@@ -151,7 +144,7 @@ class OnBehalfOfGrant:
         if form.get("requested_token_use") != "on_behalf_of":
             raise EntraError(400, "invalid_request", 900144, (
                 "AADSTS900144: The request body must contain the following parameter: 'requested_token_use'."))
-        self._check_client(tenant, form)
+        self.entra.check_client(tenant, form)
         scopes = form.get("scope", "").split()
         resource_scopes = [s for s in scopes if s not in OIDC_SCOPES]
         resources = {s.rsplit("/", 1)[0] for s in resource_scopes}
@@ -185,44 +178,6 @@ class OnBehalfOfGrant:
             info = json.dumps({"uid": user["oid"], "utid": tenant}).encode()
             answer["client_info"] = base64.urlsafe_b64encode(info).decode().rstrip("=")
         return answer
-
-    def _check_client(self, tenant: str, form: dict) -> None:
-        client_id = form.get("client_id", "")
-        if client_id not in self.entra.clients and client_id not in self.certificates:
-            raise EntraError(400, "unauthorized_client", 700016, (
-                f"AADSTS700016: Application with identifier '{client_id}' was not found in the directory "
-                f"'{tenant}'."))
-        if form.get("client_assertion"):
-            return self._check_client_assertion(tenant, client_id, form)
-        secret = form.get("client_secret")
-        if not secret:
-            raise EntraError(401, "invalid_client", 7000218, (
-                "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or "
-                "'client_secret'."))
-        if secret != self.entra.clients.get(client_id):
-            raise _failure("invalid_client", client_id, "")
-
-    def _check_client_assertion(self, tenant: str, client_id: str, form: dict) -> None:
-        pem = self.certificates.get(client_id)
-        if form.get("client_assertion_type") != CLIENT_ASSERTION_TYPE or pem is None:
-            raise EntraError(401, "invalid_client", 700027, (
-                "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered "
-                "on application."))
-        certificate = x509.load_pem_x509_certificate(pem)
-        header = jwt.get_unverified_header(form["client_assertion"])
-        if _thumbprint_bytes(header.get("x5t#S256", "")) != certificate.fingerprint(hashes.SHA256()):
-            raise EntraError(401, "invalid_client", 700027, (
-                "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered "
-                "on application."))
-        try:
-            claims = jwt.decode(form["client_assertion"], certificate.public_key(), algorithms=["PS256", "RS256"],
-                                audience=f"{self.entra.authority_host}/{tenant}/oauth2/v2.0/token")
-        except jwt.PyJWTError as exc:
-            raise EntraError(401, "invalid_client", 700027, (
-                f"AADSTS700027: Client assertion failed signature validation ({type(exc).__name__}).")) from None
-        if claims.get("iss") != client_id or claims.get("sub") != client_id:
-            raise EntraError(401, "invalid_client", 700023, (
-                "AADSTS700023: Client assertion audience claim does not match Realm issuer."))
 
     def _check_assertion(self, assertion: str, client_id: str, tenant: str) -> dict:
         try:
