@@ -70,7 +70,10 @@ def extract_file(file: dict, field: str, fetch_document: FetchDocument | None = 
 
 
 def document_text(document: dict) -> str:
-    return "\n\n".join(p["text"] for p in document.get("paragraphs", []) if (p.get("text") or "").strip())
+    from server.documents.result import is_material  # notes yes; headers, footers and comments no
+
+    return "\n\n".join(p["text"] for p in document.get("paragraphs", [])
+                       if is_material(p) and (p.get("text") or "").strip())
 
 
 def attachments_material(attachments: list[dict]) -> list[tuple[str, str]]:
@@ -79,7 +82,9 @@ def attachments_material(attachments: list[dict]) -> list[tuple[str, str]]:
 
 
 def _prefixed(paragraphs: list[dict], prefix: str) -> list[dict]:
-    return [{**p, "id": f"{prefix}{p['id']}"} for p in paragraphs]
+    from server.documents.result import is_material  # notes yes; headers, footers and comments no
+
+    return [{**p, "id": f"{prefix}{p['id']}"} for p in paragraphs if is_material(p)]
 
 
 def summary_paragraphs(body: dict, fetch_document: FetchDocument | None = None) -> list[dict]:

@@ -11,7 +11,9 @@ import logging
 from server.errors import TooLarge, UnreadableDocument
 
 from . import result
+from .deadline import reading
 from .docx_reader import read_docx
+from .labels import document_label
 from .limits import Limits
 from .sniff import package_kind, sniff
 from .text_reader import decode_text, paragraphs_from_text
@@ -22,10 +24,23 @@ __all__ = ["Limits", "extract", "paragraphs_from_text"]
 log = logging.getLogger(__name__)
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown")
+OOXML_KINDS = ("docx", "xlsx")  # zip packages whose custom properties can hold a MIP label
 
 
 def extract(filename: str, data: bytes, *, limits: Limits | None = None) -> dict:
-    """{kind, paragraphs, tables, sheets, label, stats} of one uploaded file; kind is docx, text or markdown."""
+    """{kind, paragraphs, tables, sheets, label, stats} of one uploaded file, read within limits.max_seconds
+    (server/documents/deadline.py); `label` is its sensitivity label and markings (labels.py) or None."""
+    limits = limits or Limits()
+    with reading(limits.max_seconds):
+        document = _extract(filename, data, limits=limits)
+        if document.get("label") is None:
+            package = data if document.get("kind") in OOXML_KINDS else None
+            document["label"] = document_label(document, package)
+    return document
+
+
+def _extract(filename: str, data: bytes, *, limits: Limits | None = None) -> dict:
+    """The extraction result of one file, before its label; kind is docx, text or markdown."""
     limits = limits or Limits()
     if len(data) > limits.max_bytes:
         raise TooLarge(f"The file is {len(data) // 1024} kB; at most {limits.max_bytes // 1024} kB are accepted.")

@@ -7,6 +7,12 @@ footers. Positions here count exactly those paragraphs, empty ones included, so 
 resolve_entities=False, so no entity is expanded and nothing is fetched); the XML is walked directly, because
 python-docx's `paragraph.text` drops tracked insertions and content-control runs, and its paragraph and
 table lists stop at the body's direct children.
+
+Footnotes, endnotes, comments, headers and footers follow the body's paragraphs, each tagged with `part` and
+with ids that cannot be body ids (see server/documents/result.py): notes and comments are numbered in their
+part's order, separator notes skipped; header and footer parts in the order the sections reference them,
+each part once, and a header or footer paragraph whose text an earlier one already had is left out (the same
+letterhead on first, odd and even pages).
 """
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import re
 import zipfile
 
 from docx.opc.constants import CONTENT_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import OpcError
 from docx.opc.part import PartFactory
 from docx.package import Package
@@ -26,6 +33,7 @@ from lxml import etree
 from server.errors import UnreadableDocument, UnsupportedType
 
 from . import result
+from .deadline import check_deadline
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +82,99 @@ def read_docx(package: bytes) -> dict:
     except _READ_ERRORS as exc:
         log.info("docx body could not be walked: %s", type(exc).__name__)
         raise UnreadableDocument("The Word document's content is malformed and could not be read.") from exc
-    return result.document("docx", walker.paragraphs, walker.tables)
+    document = result.document("docx", walker.paragraphs, walker.tables)
+    document["stats"].update(footnotes=0, endnotes=0, comments=0, has_comments=False, has_headers_footers=False)
+    try:
+        _add_other_parts(document, part, walker.styles, body)
+    except _READ_ERRORS as exc:  # notes, headers and comments are extras: the body still stands
+        log.info("docx notes, headers or comments could not be walked: %s", type(exc).__name__)
+    return document
+
+
+# (relationship type, note element, part name in the result, id prefix)
+_NOTE_PARTS = ((RT.FOOTNOTES, W + "footnote", "footnote", "fn"), (RT.ENDNOTES, W + "endnote", "endnote", "en"))
+_SEPARATOR_NOTES = {"separator", "continuationSeparator", "continuationNotice"}
+_SAFE_PARSER = dict(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=False)
+R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _add_other_parts(document: dict, part: DocumentPart, styles: _StyleTable, body) -> None:
+    """Append notes, headers, footers and comments to the result's paragraphs and count them in its stats."""
+    extra: list[dict] = []
+    counts = {"footnotes": 0, "endnotes": 0, "comments": 0}
+    for reltype, tag, name, prefix in _NOTE_PARTS:
+        element = _related_element(part, reltype)
+        if element is None:
+            continue
+        notes = [note for note in element.iterchildren(tag) if note.get(W + "type") not in _SEPARATOR_NOTES]
+        counts[name + "s"] = len(notes)
+        for number, note in enumerate(notes, start=1):
+            extra += _part_paragraphs(note, styles, f"{prefix}{number}", name)
+    seen_texts: set[str] = set()
+    for kind, prefix, number, element in _headers_and_footers(part, body):
+        for paragraph in _part_paragraphs(element, styles, f"{prefix}{number}", kind):
+            if paragraph["text"] not in seen_texts:
+                seen_texts.add(paragraph["text"])
+                extra.append(paragraph)
+    comments = _related_element(part, RT.COMMENTS)
+    if comments is not None:
+        listed = list(comments.iterchildren(W + "comment"))
+        counts["comments"] = len(listed)
+        for number, comment in enumerate(listed, start=1):
+            extra += _part_paragraphs(comment, styles, f"c{number}", "comment")
+    document["paragraphs"] += extra
+    document["stats"].update(counts, has_comments=counts["comments"] > 0,
+                             has_headers_footers=any(p["part"] in ("header", "footer") for p in extra))
+
+
+def _part_paragraphs(element, styles: _StyleTable, prefix: str, kind: str) -> list[dict]:
+    walker = _Walker(styles)
+    walker.blocks(element, None, None)
+    return [{**p, "id": f"{prefix}.{p['id']}", "table": f"{prefix}.{p['table']}" if p["table"] else None,
+             "part": kind} for p in walker.paragraphs]
+
+
+def _headers_and_footers(part: DocumentPart, body):
+    """(kind, id prefix, number, root element) of each header and footer part, in the order the document's
+    sections reference them (first section first; within one, as written: even, default, first)."""
+    if body is None:
+        return
+    numbers = {"header": 0, "footer": 0}
+    seen: set[str] = set()
+    for section in body.iter(W + "sectPr"):
+        for reference in section:
+            kind = {W + "headerReference": "header", W + "footerReference": "footer"}.get(reference.tag)
+            relationship = part.rels.get(reference.get(R_ID, "")) if kind else None
+            if relationship is None or relationship.is_external:
+                continue
+            target = relationship.target_part
+            if str(target.partname) in seen:
+                continue
+            seen.add(str(target.partname))
+            element = _part_element(target)
+            if element is not None:
+                numbers[kind] += 1
+                yield kind, "hdr" if kind == "header" else "ftr", numbers[kind], element
+
+
+def _related_element(part: DocumentPart, reltype: str):
+    for relationship in part.rels.values():
+        if relationship.reltype == reltype and not relationship.is_external:
+            return _part_element(relationship.target_part)
+    return None
+
+
+def _part_element(target):
+    """The root element of a related part: python-docx parses headers, footers and comments itself;
+    footnotes and endnotes arrive as bytes and are parsed here with entities and network off."""
+    element = getattr(target, "element", None)
+    if element is not None:
+        return element
+    try:
+        return etree.fromstring(target.blob, etree.XMLParser(**_SAFE_PARSER))
+    except (etree.LxmlError, ValueError) as exc:
+        log.info("a secondary docx part did not parse: %s", type(exc).__name__)
+        return None
 
 
 class _StyleTable:
@@ -147,6 +247,7 @@ class _Walker:
                 self.blocks(child, table_id, cell_texts)
 
     def paragraph(self, element, table_id: str | None) -> str:
+        check_deadline()
         self.position += 1
         parts: list[str] = []
         _collect_text(element, parts)

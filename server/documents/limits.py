@@ -15,6 +15,7 @@ class Limits:
     max_uncompressed: sum of the parts' declared sizes, read from the zip's central directory.
     max_ratio: uncompressed / compressed size of one part; ordinary XML compresses 5-30:1, zip bombs 1000:1.
     ratio_floor: parts smaller than this skip the ratio check (tiny, repetitive XML compresses very well).
+    max_seconds: wall-clock time one file may take to read (server/documents/deadline.py); then 422.
     """
 
     max_bytes: int = 10 * MIB
@@ -22,3 +23,4 @@ class Limits:
     max_uncompressed: int = 100 * MIB
     max_ratio: int = 100
     ratio_floor: int = MIB
+    max_seconds: float = 20.0

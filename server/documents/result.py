@@ -4,8 +4,28 @@
 `id` is "p<n>" where n is the paragraph's 1-based position in the source's own paragraph sequence (Word's
 body.paragraphs, or the lines of a text). Empty paragraphs are left out of the list but keep their
 position, so ids can skip numbers and "p12" is always Word's paragraphs.items[11].
+
+A .docx's other text follows its body paragraphs, each with `part` ("footnote", "endnote", "header", "footer",
+"comment"; absent means the main text) and an id "<source>.p<n>" that no body id can equal: footnote k is
+"fn<k>", endnote k "en<k>", comment k "c<k>" (k counts them in their part, separators skipped), header or
+footer part k "hdr<k>" / "ftr<k>" (parts numbered in the order sections reference them), and n is the
+paragraph's position inside that note, comment or part: "fn3.p1", "hdr1.p2", "c2.p1". Their tables are not
+listed in `tables`; their `table` ids carry the same prefix ("hdr1.t1"). `stats` paragraphs, words and
+characters count the main text; a .docx's stats add footnotes, endnotes and comments (how many) and
+has_comments, has_headers_footers.
+
+`label`: the sensitivity label and banner markings found (server/documents/labels.py), or None.
+Which paragraphs are the document's text to summarize or draft from: `is_material` (notes yes; headers and
+footers no, they repeat on every page; comments no, they are reviewers' remarks, not the document).
 """
 from __future__ import annotations
+
+MATERIAL_PARTS = (None, "footnote", "endnote")
+
+
+def is_material(paragraph: dict) -> bool:
+    """True for paragraphs that are the document's own text (main text, footnotes, endnotes)."""
+    return paragraph.get("part") in MATERIAL_PARTS
 
 
 def paragraph(position: int, text: str, style: str, level: int, *, list_item: bool = False,

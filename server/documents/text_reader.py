@@ -14,6 +14,7 @@ import re
 
 from server.errors import UnsupportedType
 
+from .deadline import check_deadline
 from .markdown import HEADING_RE, LIST_ITEM_RE, QUOTE_RE
 from .result import paragraph
 
@@ -27,6 +28,7 @@ _BOMS = (
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")  # control characters that no text file holds
 _MAX_CONTROL_SHARE = 0.01
+DEADLINE_EVERY = 256  # lines between two looks at the clock
 
 
 def decode_text(data: bytes) -> str:
@@ -53,6 +55,8 @@ def paragraphs_from_text(text: str) -> list[dict]:
     (-, *, +, 1.) "List Paragraph" with their marker removed, "> " lines "Quote", the rest "Normal" level 0."""
     paragraphs = []
     for position, line in enumerate(_LINE_END.split(text), start=1):
+        if position % DEADLINE_EVERY == 0:
+            check_deadline()
         line = line.replace("\v", "\n").strip()
         if not line:
             continue

@@ -1,0 +1,213 @@
+"""Sensitivity labels: MIP labels in a package's custom properties, banner markings in the text."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+import openpyxl
+import pytest
+
+from server.documents import extract
+from server.documents.labels import banner_markings, classification, mip_from_package
+
+GUID_A = "3f1a9c7e-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
+GUID_B = "9d8c7b6a-5f4e-4d3c-2b1a-0f9e8d7c6b5a"
+SITE = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+
+def _custom_xml(properties: dict[str, str], doctype: str = "") -> bytes:
+    body = "".join(f'<property fmtid="{FMTID}" pid="{n}" name="{name}"><vt:lpwstr>{value}</vt:lpwstr></property>'
+                   for n, (name, value) in enumerate(properties.items(), start=2))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{doctype}<Properties '
+            'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+            f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{body}</Properties>'
+            ).encode()
+
+
+def _msip(guid: str, name: str, enabled: str = "true", set_date: str = "2024-05-02T09:00:00Z") -> dict:
+    prefix = f"MSIP_Label_{guid}_"
+    return {prefix + "Enabled": enabled, prefix + "SetDate": set_date, prefix + "Method": "Standard",
+            prefix + "Name": name, prefix + "SiteId": SITE, prefix + "ActionId": "0", prefix + "ContentBits": "0"}
+
+
+def _with_parts(package: bytes, parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename not in parts:
+                target.writestr(item.filename, source.read(item.filename))
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def _docx(*paragraphs: str, header: str | None = None) -> bytes:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if header is not None:
+        document.sections[0].header.paragraphs[0].text = header
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx(*rows: list) -> bytes:
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ---- MIP labels ----
+
+def test_a_docx_with_an_enabled_mip_label():
+    data = _with_parts(_docx("Budget."), {"docProps/custom.xml": _custom_xml(_msip(GUID_A, "Confidential"))})
+    label = extract("l.docx", data)["label"]
+    assert label == {"mip": {"id": GUID_A, "name": "Confidential", "site_id": SITE, "enabled": True,
+                             "method": "Standard", "set_date": "2024-05-02T09:00:00Z"},
+                     "markings": [], "classification": None, "level": 0}
+
+
+def test_an_xlsx_with_a_mip_label():
+    data = _with_parts(_xlsx(["Item", "Cost"], ["Paper", 3]),
+                       {"docProps/custom.xml": _custom_xml(_msip(GUID_B, "Internal"))})
+    assert extract("l.xlsx", data)["label"]["mip"]["name"] == "Internal"
+
+
+@pytest.mark.parametrize(("labels", "winner", "enabled"), [
+    ([(GUID_A, "Old", "false", "2023-01-01T00:00:00Z"), (GUID_B, "Secret", "true", "2024-01-01T00:00:00Z")],
+     "Secret", True),
+    ([(GUID_A, "Public", "True", "2023-01-01T00:00:00Z"), (GUID_B, "Internal", "True", "2024-01-01T00:00:00Z")],
+     "Internal", True),  # two enabled (labels from two tenants): the latest set wins
+    ([(GUID_A, "Removed", "false", "2023-01-01T00:00:00Z")], "Removed", False),  # reported, not enabled
+])
+def test_the_enabled_label_wins(labels, winner, enabled):
+    properties: dict[str, str] = {}
+    for guid, name, is_enabled, set_date in labels:
+        properties.update(_msip(guid, name, is_enabled, set_date))
+    mip = mip_from_package(_with_parts(_docx("x"), {"docProps/custom.xml": _custom_xml(properties)}))
+    assert (mip["name"], mip["enabled"]) == (winner, enabled)
+
+
+def test_newer_office_label_info_part_with_the_name_from_custom_properties():
+    label_info = (f'<?xml version="1.0" encoding="utf-8" standalone="yes"?><clbl:labelList '
+                  f'xmlns:clbl="http://schemas.microsoft.com/office/2020/mipLabelMetadata"><clbl:label '
+                  f'id="{{{GUID_A.upper()}}}" enabled="1" method="Privileged" siteId="{{{SITE}}}" removed="0"/>'
+                  f'<clbl:label id="{{{GUID_B}}}" enabled="1" method="Standard" siteId="{{{SITE}}}" removed="1"/>'
+                  '</clbl:labelList>').encode()
+    mip = mip_from_package(_with_parts(_docx("x"), {"docMetadata/LabelInfo.xml": label_info}))
+    assert mip == {"id": GUID_A, "name": None, "site_id": SITE, "enabled": True, "method": "Privileged",
+                   "set_date": None}
+
+
+@pytest.mark.parametrize("custom", [
+    b"<Properties", b"\x00\x01binary",
+    _custom_xml({"MSIP_Label_" + GUID_A + "_Name": "&e;"}, '<!DOCTYPE p [<!ENTITY e SYSTEM "file:///etc/passwd">]>'),
+])
+def test_damaged_or_hostile_custom_properties_give_no_label_and_no_error(custom):
+    data = _with_parts(_docx("Plain text."), {"docProps/custom.xml": custom})
+    mip = mip_from_package(data)
+    assert mip is None or "root:" not in (mip["name"] or "")
+    assert extract("d.docx", data)["paragraphs"][0]["text"] == "Plain text."
+
+
+@pytest.mark.parametrize("name", ["65099.docx", "WordWithAttachments.docx"])
+def test_corpus_custom_properties_that_are_not_labels(corpus_dir, name):
+    assert extract(name, (corpus_dir / "docx" / name).read_bytes())["label"] is None
+
+
+def test_corpus_workbook_with_a_custom_property_has_no_label(corpus_dir):
+    path = corpus_dir / "xlsx" / "simple-monthly-budget.xlsx"
+    assert extract(path.name, path.read_bytes())["label"] is None
+
+
+# ---- banner markings ----
+
+@pytest.mark.parametrize(("line", "marking"), [
+    ("SECRET", "SECRET"),
+    ("TOP SECRET//NOFORN", "TOP SECRET//NOFORN"),
+    ("SECRET//REL TO USA, FVEY", "SECRET//REL TO USA, FVEY"),
+    ("  ***  CONFIDENTIAL  ***  ", "CONFIDENTIAL"),
+    ("CUI", "CUI"),
+    ("CUI//SP-PRVCY", "CUI//SP-PRVCY"),
+    ("CONTROLLED UNCLASSIFIED INFORMATION", "CONTROLLED UNCLASSIFIED INFORMATION"),
+    ("Controlled Unclassified Information", "CONTROLLED UNCLASSIFIED INFORMATION"),
+    ("OFFICIAL-SENSITIVE", "OFFICIAL-SENSITIVE"),
+    ("Official Sensitive", "OFFICIAL SENSITIVE"),
+    ("DIFFUSION RESTREINTE", "DIFFUSION RESTREINTE"),
+    ("Diffusion Restreinte", "DIFFUSION RESTREINTE"),
+    ("SECRET DÉFENSE", "SECRET DÉFENSE"),
+    ("SECRET DEFENSE - SPÉCIAL FRANCE", "SECRET DEFENSE - SPÉCIAL FRANCE"),
+    ("TRÈS SECRET", "TRÈS SECRET"),
+    ("Très Secret Défense", "TRÈS SECRET DÉFENSE"),
+    ("CONFIDENTIEL DÉFENSE", "CONFIDENTIEL DÉFENSE"),
+    ("Classification: Secret", "CLASSIFICATION: SECRET"),
+    ("Niveau de protection : Confidentiel", "NIVEAU DE PROTECTION : CONFIDENTIEL"),
+    ("NATO SECRET", "NATO SECRET"),
+    ("RESTREINT UE/EU RESTRICTED", "RESTREINT UE/EU RESTRICTED"),
+])
+def test_banner_lines(line, marking):
+    assert banner_markings([line]) == [marking]
+
+
+@pytest.mark.parametrize("line", [
+    "This document is secret.",
+    "The secret of a good memo is brevity.",
+    "Secret",  # a one-word title, not a banner (banners are in capitals)
+    "Confidential",
+    "Confidential information must not be shared.",
+    "CONFIDENTIAL INFORMATION",
+    "Top secret - the story of the budget",
+    "Le secret défense a été levé en 2019.",
+    "Ce document est confidentiel.",
+    "Diffusion restreinte aux agents du service, merci de ne pas transférer ce message.",
+    "UNCLASSIFIED",
+    "SECRETARIAT GENERAL",
+    "SECRET SANTA",
+    "CUISINE",
+    "",
+    "SECRET//" + "X" * 300,
+])
+def test_not_banners(line):
+    assert banner_markings([line]) == []
+
+
+@pytest.mark.parametrize(("markings", "expected"), [
+    (["CUI", "SECRET//NOFORN"], ("SECRET", 3)),
+    (["DIFFUSION RESTREINTE"], ("RESTRICTED", 1)),
+    (["TRÈS SECRET", "CONFIDENTIAL"], ("TOP SECRET", 4)),
+    (["SECRET DÉFENSE"], ("SECRET", 3)),
+    (["CONFIDENTIEL DÉFENSE"], ("CONFIDENTIAL", 2)),
+    (["OFFICIAL-SENSITIVE"], ("OFFICIAL-SENSITIVE", 1)),
+    (["CONTROLLED UNCLASSIFIED INFORMATION"], ("CUI", 1)),
+    ([], (None, 0)),
+])
+def test_classification_is_the_highest_level(markings, expected):
+    assert classification(markings) == expected
+
+
+def test_banners_in_a_texts_first_and_last_lines_only():
+    middle = "\n".join(f"Paragraph {n}." for n in range(20))
+    text = f"SECRET//NOFORN\nMemo\n{middle}\nSECRET\n{middle}\nCUI\n"
+    label = extract("memo.txt", text.encode())["label"]
+    assert label == {"mip": None, "markings": ["SECRET//NOFORN", "CUI"], "classification": "SECRET", "level": 3}
+
+
+def test_a_docx_banner_in_its_header():
+    label = extract("h.docx", _docx("Budget for 2025.", header="DIFFUSION RESTREINTE"))["label"]
+    assert (label["markings"], label["classification"]) == (["DIFFUSION RESTREINTE"], "RESTRICTED")
+
+
+def test_a_workbook_banner_in_a_sheets_first_row():
+    label = extract("b.xlsx", _xlsx(["OFFICIAL-SENSITIVE"], ["Item", "Cost"], ["Paper", 3]))["label"]
+    assert label["classification"] == "OFFICIAL-SENSITIVE"
+
+
+def test_plain_documents_have_no_label(corpus_dir):
+    assert extract("p.txt", b"Hello.\nThe secret is out.")["label"] is None
+    assert extract("p.docx", _docx("A plain note."))["label"] is None
