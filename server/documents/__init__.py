@@ -11,12 +11,14 @@ import logging
 from server.errors import TooLarge, UnreadableDocument
 
 from . import result
+from .csv_reader import is_csv, read_csv
 from .deadline import reading
 from .docx_reader import read_docx
 from .labels import document_label
 from .limits import Limits
 from .sniff import package_kind, sniff
 from .text_reader import decode_text, paragraphs_from_text
+from .xlsx_reader import read_xlsx
 from .zipguard import open_package
 
 __all__ = ["Limits", "extract", "paragraphs_from_text"]
@@ -50,7 +52,11 @@ def _extract(filename: str, data: bytes, *, limits: Limits | None = None) -> dic
         with open_package(data, limits) as package:
             kind = package_kind(package.namelist())
         log.debug("extracting a %s package of %d bytes", kind, len(data))
+        if kind == "xlsx":
+            return read_xlsx(data, limits)
         return read_docx(data)
     text = decode_text(data)
+    if is_csv(filename, text):
+        return read_csv(text, limits, filename)
     kind = "markdown" if (filename or "").lower().endswith(MARKDOWN_EXTENSIONS) else "text"
     return result.document(kind, paragraphs_from_text(text), [])

@@ -15,6 +15,10 @@ class Limits:
     max_uncompressed: sum of the parts' declared sizes, read from the zip's central directory.
     max_ratio: uncompressed / compressed size of one part; ordinary XML compresses 5-30:1, zip bombs 1000:1.
     ratio_floor: parts smaller than this skip the ratio check (tiny, repetitive XML compresses very well).
+    max_sheet_rows, max_sheet_columns: rows with values and columns shown per sheet (.xlsx, .csv); the rest is
+        counted and noted as cut.
+    max_cells: non-empty cells shown across all sheets of one workbook; later rows and sheets are only counted.
+    max_cell_chars: text kept of one cell (Excel allows 32,767 characters).
     max_seconds: wall-clock time one file may take to read (server/documents/deadline.py); then 422.
     """
 
@@ -23,4 +27,8 @@ class Limits:
     max_uncompressed: int = 100 * MIB
     max_ratio: int = 100
     ratio_floor: int = MIB
+    max_sheet_rows: int = 2000
+    max_sheet_columns: int = 50
+    max_cells: int = 100_000
+    max_cell_chars: int = 1000
     max_seconds: float = 20.0

@@ -57,7 +57,7 @@ def ole_error(data: bytes) -> Exception:
 
 
 def package_kind(names: list[str]) -> str:
-    """Kind of an OOXML package from its part names ("docx"); raise for the packages not read yet."""
+    """Kind of an OOXML package from its part names ("docx", "xlsx"); raise for the packages not read yet."""
     normalized = {name.replace("\\", "/").lstrip("/") for name in names}
     if not normalized:
         raise UnreadableDocument("The file is an empty zip archive, not a document.")
@@ -65,7 +65,7 @@ def package_kind(names: list[str]) -> str:
     if "word" in tops:
         return "docx"
     if "xl" in tops:
-        raise UnsupportedType("Spreadsheets (.xlsx) are not supported yet; copy the cells into a .docx or text.")
+        return "xlsx"
     if "ppt" in tops:
         raise UnsupportedType("PowerPoint presentations are not supported; save the text as .docx and try again.")
     raise UnsupportedType("This zip archive is not a Word document (.docx).")
