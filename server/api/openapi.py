@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 from server import __version__
-from server.assist.schemas import REQUESTS, RESULTS
+from server.assist.schemas import (
+    EXTRACT_REQUEST,
+    EXTRACT_RESULT,
+    MAX_FILE_BYTES,
+    RENDER_REQUEST,
+    RENDER_RESULT,
+    REQUESTS,
+    RESULTS,
+)
 
 ERROR = {
     "type": "object", "required": ["error", "message", "request_id"],
@@ -61,6 +69,37 @@ def _json(schema_ref: str, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
 
 
+def _document_paths(paths: dict, schemas: dict) -> None:
+    """POST /api/v1/documents/extract and /render (server/api/documents.py)."""
+    schemas.update(ExtractRequest=EXTRACT_REQUEST, ExtractResult=EXTRACT_RESULT, RenderRequest=RENDER_REQUEST,
+                   RenderResult=RENDER_RESULT)
+    multipart = {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": f"the file, at most {MAX_FILE_BYTES:,} bytes"}}}
+    paths["/api/v1/documents/extract"] = {"post": {
+        "operationId": "extractDocument", "tags": ["documents"],
+        "summary": "Read a file (docx, xlsx, csv, pdf, html, text): paragraphs with ids, tables, sensitivity label",
+        "requestBody": {"required": True, "content": {
+            "multipart/form-data": {"schema": multipart},
+            "application/json": {"schema": {"$ref": "#/components/schemas/ExtractRequest"}}}},
+        "responses": {"200": _json("#/components/schemas/ExtractResult", "What the file holds"),
+                      **_error_responses(["400", "401", "403", "413", "415", "422"])},
+    }}
+    paths["/api/v1/documents/render"] = {"post": {
+        "operationId": "renderDocument", "tags": ["documents"],
+        "summary": "Render Markdown as a Word file or as sanitized HTML for Outlook",
+        "description": "format docx answers the .docx bytes as an attachment; with `Accept: application/json` it "
+                       "answers {docx_base64, filename} instead (for Word's insertFileFromBase64). format html "
+                       "answers {html}.",
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/RenderRequest"}}}},
+        "responses": {"200": {"description": "The rendered document", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/RenderResult"}},
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                "schema": {"type": "string", "format": "binary"}}}},
+            **_error_responses(["400", "401", "403", "413"])},
+    }}
+
+
 def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
     schemas = {"Error": ERROR, "Preset": PRESET, "Me": ME}
     paths: dict = {}
@@ -77,6 +116,7 @@ def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
             "responses": {"200": ok, **_error_responses(["400", "401", "403", "413", "415", "422", "429",
                                                          "502", "504"])},
         }}
+    _document_paths(paths, schemas)
     paths["/api/v1/presets"] = {"get": {
         "operationId": "presets", "summary": "The prompt presets (built-in and the admin's)", "tags": ["meta"],
         "responses": {"200": {"description": "Presets", "content": {"application/json": {"schema": {

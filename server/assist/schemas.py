@@ -213,3 +213,55 @@ REVIEW_RESULT = {"type": "object", "required": ["request_id", "findings", "model
 
 RESULTS = {"rewrite": REWRITE_RESULT, "summarize": SUMMARIZE_RESULT, "draft": DRAFT_RESULT,
            "review": REVIEW_RESULT}
+
+# ---- documents: POST /api/v1/documents/extract and /render ----
+RENDER_FORMATS = ["docx", "html"]
+EXTRACT_REQUEST = {**copy.deepcopy(_FILE), "description": "the file as JSON; or send multipart/form-data with "
+                                                          "the file in a `file` field"}
+RENDER_REQUEST = {"type": "object", "additionalProperties": False, "required": ["markdown", "format"], "properties": {
+    "markdown": _text(MAX_TEXT_CHARS, "the text to render, in Markdown (as the jobs write it)"),
+    "format": {"type": "string", "enum": RENDER_FORMATS,
+               "description": "docx: a Word file (for insertFileFromBase64); html: sanitized HTML for Outlook"},
+}}
+_LABEL = {"type": ["object", "null"], "description": "sensitivity found in the file, or null when none",
+          "required": ["mip", "markings", "classification", "level"], "properties": {
+              "mip": {"type": ["object", "null"], "description": "the Microsoft Information Protection label "
+                                                                  "(the enabled one when several)", "properties": {
+                  "id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                  "site_id": {"type": ["string", "null"]}, "enabled": {"type": "boolean"},
+                  "method": {"type": ["string", "null"]}, "set_date": {"type": ["string", "null"]}}},
+              "markings": {"type": "array", "items": {"type": "string"},
+                           "description": "banner lines found, e.g. SECRET//NOFORN, DIFFUSION RESTREINTE"},
+              "classification": {"type": ["string", "null"], "enum": ["TOP SECRET", "SECRET", "CONFIDENTIAL",
+                                                                      "RESTRICTED", "OFFICIAL-SENSITIVE", "CUI", None],
+                                 "description": "the highest level marked, normalized"},
+              "level": {"type": "integer", "minimum": 0, "maximum": 4,
+                        "description": "its rank: 0 none, 1 restricted/sensitive/CUI, 2 confidential, 3 secret, "
+                                       "4 top secret"}}}
+EXTRACT_RESULT = {"type": "object", "required": ["request_id", "kind", "paragraphs", "tables", "sheets", "label",
+                                                 "stats"], "properties": {
+    "request_id": {"type": "string"},
+    "kind": {"type": "string", "description": "docx, xlsx, csv, pdf, html, text or markdown"},
+    "paragraphs": {"type": "array", "items": {"type": "object", "required": ["id", "text"], "properties": {
+        "id": {"type": "string", "description": "p<n>: Word's body.paragraphs.items[n-1]; notes, headers, footers "
+                                                "and comments: fn<k>.p<n>, en<k>.p<n>, hdr<k>.p<n>, ftr<k>.p<n>, "
+                                                "c<k>.p<n>"},
+        "text": {"type": "string"}, "style": {"type": "string"},
+        "level": {"type": "integer", "description": "heading level 1-9, 0 for body text"},
+        "list": {"type": "boolean"}, "table": {"type": ["string", "null"]},
+        "part": {"type": "string", "enum": ["footnote", "endnote", "header", "footer", "comment"],
+                 "description": "where the paragraph comes from; absent for the main text"}}}},
+    "tables": {"type": "array", "items": {"type": "object", "required": ["id", "rows", "markdown"], "properties": {
+        "id": {"type": "string"}, "rows": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+        "markdown": {"type": "string"}}}},
+    "sheets": {"type": "array", "items": {"type": "object"}},
+    "label": _LABEL,
+    "stats": {"type": "object", "description": "paragraphs, tables, words, characters (main text); a .docx adds "
+                                               "footnotes, endnotes, comments, has_comments, has_headers_footers"},
+}}
+RENDER_RESULT = {"type": "object", "required": ["request_id"], "properties": {
+    "request_id": {"type": "string"},
+    "html": {"type": "string", "description": "format html"},
+    "docx_base64": {"type": "string", "description": "format docx with Accept: application/json"},
+    "filename": {"type": "string", "description": "format docx with Accept: application/json"},
+}}

@@ -1,0 +1,237 @@
+"""POST /api/v1/documents/extract and /render through the real app; documents and attachments on the jobs."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import pytest
+
+from server.api.documents import DOCX_MIMETYPE
+
+EXTRACT = "/api/v1/documents/extract"
+RENDER = "/api/v1/documents/render"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["error"] == code and body["message"]
+    assert body["request_id"] == response.headers["X-Request-Id"]
+    return body
+
+
+def test_extract_a_corpus_docx_through_multipart(client, auth_headers, corpus_dir):
+    data = (corpus_dir / "docx" / "Bug54849.docx").read_bytes()
+    response = client.post(EXTRACT, headers=auth_headers, data={"file": (io.BytesIO(data), "Bug54849.docx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["request_id"] == response.headers["X-Request-Id"]
+    assert body["kind"] == "docx" and body["label"] is None
+    assert body["stats"]["footnotes"] == 1 and body["stats"]["has_headers_footers"] is True
+    assert {"p1", "fn1.p1", "hdr1.p1"} <= {p["id"] for p in body["paragraphs"]}
+    assert body["tables"][0]["markdown"].startswith("|")
+
+
+def test_extract_base64_json_with_a_banner(client, auth_headers):
+    text = b"SECRET//NOFORN\nThe plan.\n"
+    response = client.post(EXTRACT, headers=auth_headers, json={"filename": "memo.txt", "content_base64": _b64(text)})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["kind"] == "text" and body["label"]["classification"] == "SECRET"
+    assert [p["id"] for p in body["paragraphs"]] == ["p1", "p2"]
+
+
+def test_extract_needs_a_token(client):
+    _error(client.post(EXTRACT, json={"filename": "a.txt", "content_base64": _b64(b"hi")}), 401, "unauthorized")
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"data": {"other": (io.BytesIO(b"hi"), "a.txt")}, "content_type": "multipart/form-data"}, "file"),
+    ({"data": {"file": "not a file, a plain field"}, "content_type": "multipart/form-data"}, "file"),
+    ({"data": b"hello", "content_type": "text/plain"}, None),
+    ({"data": b"{not json", "content_type": "application/json"}, None),
+    ({"json": ["a", "list"]}, None),
+    ({"json": {"filename": "a.txt"}}, "content_base64"),
+    ({"json": {"filename": "a.txt", "content_base64": "***"}}, "file.content_base64"),
+    ({"json": {"filename": "a.txt", "content_base64": "aGk=", "extra": 1}}, "extra"),
+])
+def test_extract_malformed_requests_are_400(client, auth_headers, kwargs, field):
+    body = _error(client.post(EXTRACT, headers=auth_headers, **kwargs), 400, "invalid_request")
+    assert body.get("field") == field
+
+
+@pytest.mark.parametrize(("data", "status", "code"), [
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, 415, "unsupported_type"),
+    (b"\x00\x01\x02binary\x00" * 20, 415, "unsupported_type"),
+    (b"PK\x03\x04" + b"\x00" * 40, 422, "unreadable_document"),
+])
+def test_extract_refusals_in_the_one_error_shape(client, auth_headers, data, status, code):
+    response = client.post(EXTRACT, headers=auth_headers, data={"file": (io.BytesIO(data), "f.bin")},
+                           content_type="multipart/form-data")
+    _error(response, status, code)
+
+
+def test_extract_empty_and_damaged_files_are_422(client, auth_headers, corpus_dir):
+    empty = client.post(EXTRACT, headers=auth_headers, data={"file": (io.BytesIO(b""), "e.txt")},
+                        content_type="multipart/form-data")
+    _error(empty, 422, "unreadable_document")
+    truncated = (corpus_dir / "bad" / "truncated62886.docx").read_bytes()
+    response = client.post(EXTRACT, headers=auth_headers,
+                           json={"filename": "t.docx", "content_base64": _b64(truncated)})
+    assert _error(response, 422, "unreadable_document")["field"] == "file"
+
+
+def test_extract_past_the_deadline_is_422(client, auth_headers, corpus_dir, monkeypatch):
+    from server import documents
+    from server.api import documents as api_documents
+
+    monkeypatch.setattr(api_documents, "extract_document",
+                        lambda name, data: documents.extract(name, data, limits=documents.Limits(max_seconds=0.0)))
+    data = (corpus_dir / "docx" / "stress011.docx").read_bytes()
+    response = client.post(EXTRACT, headers=auth_headers, data={"file": (io.BytesIO(data), "s.docx")},
+                           content_type="multipart/form-data")
+    assert "too long" in _error(response, 422, "unreadable_document")["message"]
+
+
+def test_bodies_over_the_service_limit_are_413(app_config):
+    from server.app import create_app
+
+    app = create_app({**app_config, "MAX_BODY_BYTES": 2048})
+    client = app.test_client()
+    token = client.post("/dev/token", json={"name": "A", "email": "a@agency.gov"}).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    multipart = client.post(EXTRACT, headers=headers, data={"file": (io.BytesIO(b"x" * 4096), "big.txt")},
+                            content_type="multipart/form-data")
+    _error(multipart, 413, "too_large")
+    as_json = client.post(EXTRACT, headers=headers, json={"filename": "big.txt", "content_base64": "QUFB" * 1024})
+    _error(as_json, 413, "too_large")
+    _error(client.post(RENDER, headers=headers, json={"markdown": "x" * 4096, "format": "html"}), 413, "too_large")
+
+
+def test_a_file_over_the_file_limit_within_a_larger_body_limit_is_413(app_config, monkeypatch):
+    from server.api import documents as api_documents
+    from server.app import create_app
+
+    monkeypatch.setattr(api_documents, "MAX_FILE_BYTES", 1000)
+    client = create_app(app_config).test_client()
+    token = client.post("/dev/token", json={"name": "A", "email": "a@agency.gov"}).get_json()["access_token"]
+    response = client.post(EXTRACT, headers={"Authorization": f"Bearer {token}"},
+                           data={"file": (io.BytesIO(b"x" * 1001), "big.txt")}, content_type="multipart/form-data")
+    assert _error(response, 413, "too_large")["field"] == "file"
+
+
+MARKDOWN = """# Budget 2025
+
+Costs rose **5%** in one year.
+
+## Actions
+
+- Cut paper use
+- Share cars
+
+| Item | Cost |
+|---|---|
+| Paper | 3 |
+"""
+
+
+def test_render_html(client, auth_headers):
+    response = client.post(RENDER, headers=auth_headers,
+                           json={"markdown": "# Hi\n\n<script>alert(1)</script> [x](javascript:alert(1))",
+                                 "format": "html"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["html"].startswith("<h1>Hi</h1>") and "<script>" not in body["html"]
+    assert "javascript:" not in body["html"] and body["request_id"]
+
+
+def test_render_docx_bytes_then_extract_round_trip(client, auth_headers):
+    response = client.post(RENDER, headers=auth_headers, json={"markdown": MARKDOWN, "format": "docx"})
+    assert response.status_code == 200
+    assert response.mimetype == DOCX_MIMETYPE
+    assert response.headers["Content-Disposition"] == 'attachment; filename="drafter.docx"'
+    extracted = client.post(EXTRACT, headers=auth_headers,
+                            data={"file": (io.BytesIO(response.data), "drafter.docx")},
+                            content_type="multipart/form-data").get_json()
+    structure = [(p["style"], p["level"], p["list"], p["text"]) for p in extracted["paragraphs"] if not p["table"]]
+    assert structure == [("Heading 1", 1, False, "Budget 2025"), ("Normal", 0, False, "Costs rose 5% in one year."),
+                         ("Heading 2", 2, False, "Actions"), ("List Bullet", 0, True, "Cut paper use"),
+                         ("List Bullet", 0, True, "Share cars")]
+    assert extracted["tables"][0]["rows"] == [["Item", "Cost"], ["Paper", "3"]]
+    assert extracted["label"] is None
+
+
+def test_render_docx_as_base64_json_when_asked(client, auth_headers):
+    response = client.post(RENDER, headers={**auth_headers, "Accept": "application/json"},
+                           json={"markdown": MARKDOWN, "format": "docx"})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["filename"] == "drafter.docx"
+    assert base64.b64decode(body["docx_base64"]).startswith(b"PK\x03\x04")
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"markdown": "x"}, "format"),
+    ({"format": "docx"}, "markdown"),
+    ({"markdown": "x", "format": "pdf"}, "format"),
+    ({"markdown": "   ", "format": "html"}, "markdown"),
+    ({"markdown": "x", "format": "html", "extra": True}, "extra"),
+])
+def test_render_invalid_bodies_are_400(client, auth_headers, body, field):
+    assert _error(client.post(RENDER, headers=auth_headers, json=body), 400, "invalid_request")["field"] == field
+
+
+def test_render_needs_json_and_a_token(client, auth_headers):
+    _error(client.post(RENDER, headers=auth_headers, data="# x", content_type="text/markdown"), 400, "invalid_request")
+    _error(client.post(RENDER, json={"markdown": "x", "format": "html"}), 401, "unauthorized")
+
+
+def test_openapi_documents_both_endpoints(client, auth_headers):
+    spec = client.get("/api/v1/openapi.json", headers=auth_headers).get_json()
+    extract = spec["paths"]["/api/v1/documents/extract"]["post"]
+    assert set(extract["requestBody"]["content"]) == {"multipart/form-data", "application/json"}
+    render = spec["paths"]["/api/v1/documents/render"]["post"]
+    assert DOCX_MIMETYPE in render["responses"]["200"]["content"]
+    assert spec["components"]["schemas"]["RenderRequest"]["properties"]["format"]["enum"] == ["docx", "html"]
+
+
+# ---- documents and attachments on the jobs ----
+
+def test_summarize_a_corpus_docx_reads_notes_not_headers_or_comments(client, auth_headers, upstream, corpus_dir):
+    upstream.queue_reply("- The form holds rich text controls. [p1]\n- A footnote explains it. [fn1.p1]")
+    data = (corpus_dir / "docx" / "Bug54849.docx").read_bytes()
+    response = client.post("/api/v1/summarize", headers=auth_headers,
+                           json={"document": {"filename": "Bug54849.docx", "content_base64": _b64(data)}})
+    assert response.status_code == 200, response.get_json()
+    sources = [s for point in response.get_json()["points"] for s in point["sources"]]
+    assert "fn1.p1" in sources
+    prompt = json.dumps(upstream.requests[-1]["json"]["messages"], ensure_ascii=False)
+    assert "Footnote_sdt" in prompt and "Blahdeblah1" in prompt
+    assert "header_rich_text" not in prompt and "Footer_rich_text" not in prompt
+
+
+def test_draft_with_attachments_of_several_kinds(client, auth_headers, upstream, corpus_dir):
+    upstream.queue_reply("Dear team, the footnote says snoska.")
+    attachments = [
+        {"filename": "footnotes.docx", "content_base64": _b64((corpus_dir / "docx" / "footnotes.docx").read_bytes())},
+        {"filename": "notes.md", "content_base64": _b64(b"# Notes\n\n- Meeting on Tuesday\n")},
+    ]
+    response = client.post("/api/v1/draft", headers=auth_headers,
+                           json={"instruction": "Write a short email about the attached notes.", "kind": "email",
+                                 "attachments": attachments})
+    assert response.status_code == 200, response.get_json()
+    prompt = json.dumps(upstream.requests[-1]["json"]["messages"], ensure_ascii=False)
+    assert "snoska" in prompt and "Meeting on Tuesday" in prompt
+
+
+def test_draft_with_an_unreadable_attachment_names_it(client, auth_headers):
+    response = client.post("/api/v1/draft", headers=auth_headers,
+                           json={"instruction": "Write.", "attachments": [
+                               {"filename": "x.png", "content_base64": _b64(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)}]})
+    assert _error(response, 415, "unsupported_type")["field"] == "attachments[0]"
