@@ -6,10 +6,9 @@ used: in read-only mode it scans every sheet from the top for a <dimension> elem
 which for a sheet without one (openpyxl's own write-only output) means parsing the whole sheet once more.
 openpyxl 3.1 is pinned, so its ExcelReader steps and WorkSheetParser are used directly.
 
-Each sheet is read twice, both times streaming: a fast lxml pass (C-level tag filter, rows cleared as they
-go) counts the rows and columns that hold values and collects merged ranges, which come after the cells in
-the sheet XML; then openpyxl's parser yields cells only until the row, column and cell caps are reached, so
-memory and time follow the caps, not the sheet. A merged range's value fills the first column of every row
+Each sheet is read twice, both times streaming: a byte scan (see `_scan`) counts rows, cells and columns and
+collects merged ranges, which come after the cells in the sheet XML; then openpyxl's parser yields cells only
+until the row, column and cell caps are reached, so memory follows the caps, not the sheet. A merged range's value fills the first column of every row
 it spans, so each row reads on its own when cited; the range's other columns stay empty, as a spanned cell.
 
 No XML part may declare a document type: Office never writes a DTD, and refusing one up front means no
@@ -39,8 +38,6 @@ from .result import rows_to_markdown
 
 log = logging.getLogger(__name__)
 
-S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _CELL, _VALUE, _INLINE, _MERGE_CELL = S + "row", S + "c", S + "v", S + "is", S + "mergeCell"
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _MAX_MERGES = 10_000  # merged ranges kept per sheet; further ones are counted, not applied
 _CHECK_EVERY = 256  # rows between deadline checks
@@ -170,6 +167,8 @@ class _Workbook:
             entry, paragraphs = sheet_result(number, name, [], rows=0, columns=0, cells=0, cut=note)
         else:
             scan = _scan(self.archive, path)
+            if not scan.cells:
+                scan.columns = 0  # an empty sheet's <dimension> still says "A1"
             shown = self._shown_rows(path, scan)
             last_column = max((max(values) for _, values in shown), default=0)
             cut = cut_note(scan.rows, scan.columns, len(shown), self.limits, self.cells_left <= 0)
@@ -221,43 +220,76 @@ class _Workbook:
 
 
 class _Scan:
-    __slots__ = ("rows", "columns", "cells", "merges", "merge_count")
+    __slots__ = ("rows", "columns", "cells", "merges", "merge_count", "dimension")
 
     def __init__(self):
         self.rows = self.columns = self.cells = self.merge_count = 0
         self.merges: list[tuple[int, int, int, int]] = []  # (first row, first column, last row, last column)
+        self.dimension = False
+
+
+class _Tags:
+    """Byte patterns of the sheet's tags, with the prefix its root element uses for the main namespace."""
+
+    def __init__(self, prefix: bytes):
+        p = re.escape(prefix)
+        self.row_end = b"</" + prefix + b"row>"
+        self.values = (b"<" + prefix + b"v>", b"<" + prefix + b"v ", b"<" + prefix + b"is>")
+        self.merge = b"<" + prefix + b"mergeCell"
+        self.merge_ref = re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref\s*=\s*[\"']([^\"']+)")
+        self.dimension = re.compile(rb"<" + p + rb"dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']+)")
+        self.cell_column = re.compile(rb"<" + p + rb"c\s[^>]*?\br\s*=\s*[\"']\$?([A-Z]{1,3})[0-9]")
+
+
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+_SCAN_CHUNK = 1024 * 1024
+_MAX_CARRY = 64 * 1024
 
 
 def _scan(archive: zipfile.ZipFile, path: str) -> _Scan:
-    """Rows and columns holding values, and merged ranges, in one streaming pass over the sheet XML."""
+    """Counts and merged ranges from the sheet XML's bytes, streamed in 1 MB steps: rows with cells (their end
+    tags), cells with values (<v>, <is>), the used width (<dimension>, else the rightmost cell reference) and
+    <mergeCell ref>. A byte scan, not a parse: about ten times faster than lxml here, and these figures only
+    describe what the caps leave out (openpyxl parses the cells that are shown). Tags split between two steps
+    are carried over; Office writes no comments or CDATA in sheet XML that could hold look-alike tags."""
     scan = _Scan()
     with archive.open(path) as source:
-        context = etree.iterparse(source, events=("end",), tag=(_ROW, _MERGE_CELL), resolve_entities=False,
-                                  no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
-        for count, (_event, element) in enumerate(context, start=1):
-            if count % _CHECK_EVERY == 0:
-                check_deadline()
-            if element.tag == _ROW:
-                # lxml's own iterators, not XPath: one XPath call per row costs more than parsing the row
-                values = sum(1 for _ in element.iterdescendants(_VALUE, _INLINE))
-                if values:
-                    scan.rows += 1
-                    scan.cells += values
-                    for cell in element.iterchildren(_CELL, reversed=True):
-                        if len(cell):  # the last cell with a value (or formula) sets the width
-                            column = _column(cell.get("r")) or (element.index(cell) + 1)
-                            scan.columns = max(scan.columns, column)
-                            break
+        chunk = source.read(_SCAN_CHUNK)
+        root = _ROOT.search(chunk)
+        tags = _Tags(root.group(1) or b"" if root else b"")
+        carry = b""
+        while chunk or carry:
+            check_deadline()
+            data = carry + chunk
+            cut = data.rfind(b"<") if chunk else -1
+            if cut < 0 or len(data) - cut > _MAX_CARRY:
+                body, carry = data, b""
             else:
-                merge = _parse_range(element.get("ref"))
-                if merge is not None:
-                    scan.merge_count += 1
-                    if len(scan.merges) < _MAX_MERGES:
-                        scan.merges.append(merge)
-            element.clear()
-            while element.getprevious() is not None:  # drop finished siblings, so memory stays flat
-                del element.getparent()[0]
+                body, carry = data[:cut], data[cut:]
+            _count(body, tags, scan)
+            chunk = source.read(_SCAN_CHUNK) if chunk else b""
     return scan
+
+
+def _count(body: bytes, tags: _Tags, scan: _Scan) -> None:
+    scan.rows += body.count(tags.row_end)
+    scan.cells += sum(body.count(tag) for tag in tags.values)
+    if not scan.dimension and (dimension := tags.dimension.search(body)):
+        scan.dimension = True
+        ref = dimension.group(1).decode("ascii", "replace").split(":")[-1]
+        scan.columns = max(scan.columns, _column(ref))
+    if not scan.dimension:
+        letters = set(tags.cell_column.findall(body))
+        if letters:
+            widest = max(letters, key=lambda text: (len(text), text))
+            scan.columns = max(scan.columns, column_index_from_string(widest.decode("ascii")))
+    if tags.merge in body:
+        for match in tags.merge_ref.finditer(body):
+            merge = _parse_range(match.group(1).decode("ascii", "replace"))
+            if merge is not None:
+                scan.merge_count += 1
+                if len(scan.merges) < _MAX_MERGES:
+                    scan.merges.append(merge)
 
 
 def _column(ref: str | None) -> int:
@@ -337,7 +369,8 @@ def _sheet_paragraph(paragraph_id: str, text: str, style: str, level: int, sheet
 
 def cut_note(rows: int, columns: int, shown_rows: int, limits: Limits, budget_spent: bool) -> dict | None:
     """{rows, columns, note} of what the caps left out of a sheet, or None when all of it is shown."""
-    cut_rows = max(rows - shown_rows, 0)
+    capped = shown_rows >= limits.max_sheet_rows or budget_spent
+    cut_rows = max(rows - shown_rows, 0) if capped else 0  # rows of empty formatted cells are not "cut"
     cut_columns = max(columns - limits.max_sheet_columns, 0)
     if not cut_rows and not cut_columns:
         return None
@@ -348,7 +381,7 @@ def cut_note(rows: int, columns: int, shown_rows: int, limits: Limits, budget_sp
         reasons.append(f"at most {limits.max_cells:,} cells are shown per file")
     if cut_columns:
         reasons.append(f"at most {limits.max_sheet_columns} columns are shown per sheet")
-    note = f"Showing {shown_rows:,} of {rows:,} rows with values"
+    note = f"Showing {shown_rows:,} of {rows:,} rows"
     if cut_columns:
         note += f" and {limits.max_sheet_columns} of {columns} columns"
     return {"rows": cut_rows, "columns": cut_columns, "note": f"{note}: {'; '.join(reasons)}."}
