@@ -14,8 +14,10 @@ from . import result
 from .csv_reader import is_csv, read_csv
 from .deadline import reading
 from .docx_reader import read_docx
+from .html_reader import read_html
 from .labels import document_label
 from .limits import Limits
+from .pdf_reader import read_pdf
 from .sniff import package_kind, sniff
 from .text_reader import decode_text, paragraphs_from_text
 from .xlsx_reader import read_xlsx
@@ -26,6 +28,7 @@ __all__ = ["Limits", "extract", "paragraphs_from_text"]
 log = logging.getLogger(__name__)
 
 MARKDOWN_EXTENSIONS = (".md", ".markdown")
+HTML_EXTENSIONS = (".htm", ".html")  # a hint, like .md: HTML is also sniffed from its start
 OOXML_KINDS = ("docx", "xlsx")  # zip packages whose custom properties can hold a MIP label
 
 
@@ -48,7 +51,10 @@ def _extract(filename: str, data: bytes, *, limits: Limits | None = None) -> dic
         raise TooLarge(f"The file is {len(data) // 1024} kB; at most {limits.max_bytes // 1024} kB are accepted.")
     if not data:
         raise UnreadableDocument("The file is empty.")
-    if sniff(data) == "zip":
+    sniffed = sniff(data)
+    if sniffed == "pdf":
+        return read_pdf(data, limits)
+    if sniffed == "zip":
         with open_package(data, limits) as package:
             kind = package_kind(package.namelist())
         log.debug("extracting a %s package of %d bytes", kind, len(data))
@@ -56,6 +62,8 @@ def _extract(filename: str, data: bytes, *, limits: Limits | None = None) -> dic
             return read_xlsx(data, limits)
         return read_docx(data)
     text = decode_text(data)
+    if sniffed == "html" or (filename or "").lower().endswith(HTML_EXTENSIONS):
+        return read_html(text, limits)
     if is_csv(filename, text):
         return read_csv(text, limits, filename)
     kind = "markdown" if (filename or "").lower().endswith(MARKDOWN_EXTENSIONS) else "text"

@@ -20,6 +20,10 @@ class Limits:
     max_cells: non-empty cells shown across all sheets of one workbook; later rows and sheets are only counted.
     max_cell_chars: text kept of one cell (Excel allows 32,767 characters).
     max_seconds: wall-clock time one file may take to read (server/documents/deadline.py); then 422.
+    max_pdf_pages: pages in a PDF (counted from its page tree before any page is read).
+    max_pdf_stream_bytes: one PDF stream, decompressed or declared (/Length); pypdf's own default is 75 MB.
+    max_text_chars: characters of text extracted from one PDF or HTML file (a 10 MB PDF of text holds ~3M).
+    max_html_elements: start tags in one HTML file (a long Outlook thread has a few tens of thousands).
     """
 
     max_bytes: int = 10 * MIB
@@ -32,3 +36,7 @@ class Limits:
     max_cells: int = 100_000
     max_cell_chars: int = 1000
     max_seconds: float = 20.0
+    max_pdf_pages: int = 2000
+    max_pdf_stream_bytes: int = 20 * MIB
+    max_text_chars: int = 5_000_000
+    max_html_elements: int = 200_000

@@ -17,6 +17,13 @@ has_comments, has_headers_footers.
 `label`: the sensitivity label and banner markings found (server/documents/labels.py), or None.
 Which paragraphs are the document's text to summarize or draft from: `is_material` (notes yes; headers and
 footers no, they repeat on every page; comments no, they are reviewers' remarks, not the document).
+
+A PDF (kind "pdf", pdf_reader.py) has no paragraph collection the pane could select, so its ids name the page
+a citation shows: "pg<page>.p<n>" is paragraph n (from 1, no gaps) of page <page> (from 1); pages without
+text have no paragraphs; stats add `pages`. HTML and e-mail bodies (kind "html", html_reader.py) are split
+into the messages of a reply chain: "m<k>.p<n>" is paragraph n of message k, message 1 being the newest;
+a quoted message's first paragraph is its header (style "Message Header", `header`: {from, sent, to, cc,
+subject} as found); stats add `messages`.
 """
 from __future__ import annotations
 

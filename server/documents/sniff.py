@@ -5,6 +5,7 @@ Formats that cannot be read (yet) are refused here with a message that says what
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from server.errors import UnreadableDocument, UnsupportedType
@@ -21,7 +22,6 @@ _LEGACY_STREAMS = (
 )
 
 _BINARY_SIGNATURES = (
-    (b"%PDF-", "PDF files are not supported yet; save it as .docx, or paste its text."),
     (b"{\\rtf", "Rich Text Format (.rtf) is not supported; save it as .docx and try again."),
     (b"\x89PNG\r\n\x1a\n", "Images are not supported; send a .docx or text document."),
     (b"\xff\xd8\xff", "Images are not supported; send a .docx or text document."),
@@ -29,18 +29,28 @@ _BINARY_SIGNATURES = (
 )
 
 
+# HTML by its start: a doctype or <html>/<head>, after a BOM, blank space, comments or an XML declaration.
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?(?:\s|<!--.*?-->|<\?xml[^>]*>)*<(?:!doctype\s+html|html|head)[\s>]",
+                         re.IGNORECASE | re.DOTALL)
+
+
 def sniff(data: bytes) -> str:
-    """Return "zip" or "text" (a candidate: it still has to decode); raise for anything refused."""
+    """Return "zip", "pdf", "html" or "text" (html and text are candidates: they still have to decode);
+    raise for anything refused."""
     head = data[:1024]
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
     if head.startswith(OLE_MAGIC):
         raise ole_error(data)
+    if b"%PDF-" in head:  # readers accept the header anywhere in the first 1024 bytes
+        return "pdf"
     for signature, message in _BINARY_SIGNATURES:
-        if head.startswith(signature) or (signature == b"%PDF-" and signature in head):
+        if head.startswith(signature):
             raise UnsupportedType(message)
     if _looks_like_zip_with_prefix(data):
         return "zip"
+    if _HTML_START.match(head):
+        return "html"
     return "text"
 
 
