@@ -377,3 +377,11 @@ def test_summary_paragraphs_of_an_email_keep_message_ids():
     document = {"document": {"filename": "thread.html",
                              "content_base64": base64.b64encode(GMAIL.encode()).decode()}}
     assert [p["id"] for p in summary_paragraphs(document)][-2:] == ["m3.p1", "m3.p2"]
+
+
+def test_the_per_file_deadline_is_checked_while_parsing():
+    from server.documents.deadline import reading
+    from server.errors import UnreadableDocument
+
+    with reading(0), pytest.raises(UnreadableDocument, match="too long"):
+        read_html("<i>x</i>" * 2000)

@@ -190,3 +190,10 @@ def test_summary_paragraphs_cite_pages():
                                              "a1.pg3.p1"]
     assert [p["id"] for p in summary_paragraphs({"document": {"filename": "r.pdf", "content_base64": pdf}})][-1] \
         == "pg3.p1"
+
+
+def test_the_per_file_deadline_is_checked_between_pages():
+    from server.documents.deadline import reading
+
+    with reading(0), pytest.raises(UnreadableDocument, match="too long"):
+        read_pdf(build_pdf(REPORT), Limits())
