@@ -11,8 +11,8 @@ collects merged ranges, which come after the cells in the sheet XML; then openpy
 until the row, column and cell caps are reached, so memory follows the caps, not the sheet. A merged range's value fills the first column of every row
 it spans, so each row reads on its own when cited; the range's other columns stay empty, as a spanned cell.
 
-No XML part may declare a document type: Office never writes a DTD, and refusing one up front means no
-entity is ever expanded (openpyxl parses shared strings and sheets with the standard library's expat).
+No XML part may declare a document type (server.documents.zipguard refuses any package whose parts do, before
+this reader runs): so no entity is ever expanded, though openpyxl parses with the standard library's expat.
 """
 from __future__ import annotations
 
@@ -43,13 +43,11 @@ _MAX_MERGES = 10_000  # merged ranges kept per sheet; further ones are counted, 
 _CHECK_EVERY = 256  # rows between deadline checks
 _READ_ERRORS = (KeyError, ValueError, TypeError, AttributeError, IndexError, LookupError, OSError, EOFError,
                 etree.LxmlError, zipfile.BadZipFile, xml.parsers.expat.ExpatError, SyntaxError, RecursionError)
-_XML_PARTS = (".xml", ".rels", ".vml")
 
 
 def read_xlsx(package: bytes, limits: Limits) -> dict:
     """The extraction result for an .xlsx whose zip has already passed server.documents.zipguard."""
     archive = _normalized_zip(package)
-    _refuse_doctypes(archive)
     with warnings.catch_warnings():
         # openpyxl warns about every extension it drops (data validation, conditional formats, ...); none matter
         warnings.simplefilter("ignore")
@@ -70,58 +68,12 @@ def read_xlsx(package: bytes, limits: Limits) -> dict:
 
 
 def _normalized_zip(package: bytes) -> zipfile.ZipFile:
-    """The package with "\\" in part names read as "/" (some writers use it; Excel opens such files)."""
+    """The package with part names as openpyxl looks them up ("xl/...", never "/xl/...")."""
     archive = zipfile.ZipFile(io.BytesIO(package))
-    for info in archive.infolist():
-        if "\\" in info.filename:
-            info.filename = info.filename.replace("\\", "/")  # orig_filename still matches the local header
     archive.NameToInfo = {info.filename.lstrip("/"): info for info in archive.infolist()}
     for info in archive.infolist():
         info.filename = info.filename.lstrip("/")
     return archive
-
-
-class _Doctype(Exception):
-    pass
-
-
-class _RootReached(Exception):
-    pass
-
-
-def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
-    """Refuse any XML part with a DOCTYPE; only each part's prolog is parsed (it ends at the root element)."""
-    for info in archive.infolist():
-        if not info.filename.lower().endswith(_XML_PARTS):
-            continue
-        if _has_doctype(archive, info):
-            log.info("xlsx part with a document type declaration refused")
-            raise UnreadableDocument(
-                "The workbook's XML declares a document type (DTD), which Excel never writes; "
-                "the file was refused as possibly hostile (entity expansion)."
-            )
-
-
-def _has_doctype(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    parser = xml.parsers.expat.ParserCreate()
-
-    def doctype(*_args):
-        raise _Doctype
-
-    def root(*_args):
-        raise _RootReached
-
-    parser.StartDoctypeDeclHandler = doctype
-    parser.StartElementHandler = root
-    with archive.open(info) as stream:
-        while chunk := stream.read(16 * 1024):
-            try:
-                parser.Parse(chunk, False)
-            except _Doctype:
-                return True
-            except (_RootReached, xml.parsers.expat.ExpatError):
-                return False  # a malformed part is left to the real parser to report
-    return False
 
 
 def _open_workbook(archive: zipfile.ZipFile) -> ExcelReader:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import struct
+import xml.parsers.expat
 import zipfile
 import zlib
 
@@ -25,6 +26,7 @@ _ZIP64_EOCD = b"PK\x06\x06"
 _LOCAL_HEADER = b"PK\x03\x04"
 _STEP = 64 * 1024
 _MIN_CD_ENTRY = 46  # fixed part of one central-directory record
+_XML_PARTS = (".xml", ".rels", ".vml")
 
 
 def open_package(data: bytes, limits: Limits) -> zipfile.ZipFile:
@@ -44,7 +46,11 @@ def open_package(data: bytes, limits: Limits) -> zipfile.ZipFile:
             f"{limits.max_uncompressed // (1024 * 1024)} MB are accepted."
         )
     for member in members:
+        if "\\" in member.filename:
+            raise UnreadableDocument("The package names its parts with backslashes, which the Office Open XML "
+                                     "standard does not allow; open the file in Office, save it again and retry.")
         _check_member(data, member, limits)
+    _refuse_doctypes(package)
     return package
 
 
@@ -128,3 +134,49 @@ def _inflate_bounded(raw: memoryview, declared: int) -> tuple[int, int]:
     if not inflater.eof:
         raise UnreadableDocument("The file is damaged or truncated: a part ends early.")
     return size, crc
+
+
+class _Doctype(Exception):
+    pass
+
+
+class _RootReached(Exception):
+    pass
+
+
+def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
+    """Refuse any XML part with a DOCTYPE; only each part's prolog is parsed (it ends at the root element).
+
+    Office never writes a DTD; one in a package is an entity-expansion or external-entity probe, so it is
+    refused up front rather than left to each parser's settings."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(_XML_PARTS):
+            continue
+        if _has_doctype(archive, info):
+            log.info("package part with a document type declaration refused")
+            raise UnreadableDocument(
+                "The document's XML declares a document type (DTD), which Office never writes; "
+                "the file was refused as possibly hostile (entity expansion)."
+            )
+
+
+def _has_doctype(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    parser = xml.parsers.expat.ParserCreate()
+
+    def doctype(*_args):
+        raise _Doctype
+
+    def root(*_args):
+        raise _RootReached
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = root
+    with archive.open(info) as stream:
+        while chunk := stream.read(16 * 1024):
+            try:
+                parser.Parse(chunk, False)
+            except _Doctype:
+                return True
+            except (_RootReached, xml.parsers.expat.ExpatError):
+                return False  # a malformed part is left to the real parser to report
+    return False
