@@ -16,3 +16,5 @@ def configure_logging(level: str = "info") -> None:
             root.addHandler(handler)
         _configured = True
     logging.getLogger("server").setLevel(level.upper())
+    # pypdf warns about every oddity of a damaged PDF (offsets, key names): the reader's own 422 says enough
+    logging.getLogger("pypdf").setLevel(logging.ERROR)

@@ -241,3 +241,20 @@ def test_macro_enabled_content_type_is_read():
                 )
             zout.writestr(item, content)
     assert extract("macro.docm", out.getvalue())["paragraphs"][0]["text"].startswith("Kept")
+
+
+def test_every_kind_answers_the_shape_the_openapi_description_promises(corpus_dir):
+    import jsonschema
+
+    from server.assist.schemas import EXTRACT_RESULT
+
+    files = [(path.name, path.read_bytes()) for folder in ("docx", "xlsx") for path in sorted((corpus_dir / folder).iterdir())]
+    files += [("thread.html", b"<html><body><p>Yes.</p><div id='divRplyFwdMsg'><b>From:</b> Ana<br><b>Sent:</b> "
+                              b"Monday<br><b>Subject:</b> Budget</div><p>Can we meet?</p></body></html>"),
+              ("figures.csv", b"year,amount\n2024,12\n2025,15\n"), ("notes.md", b"# Title\n\nText.")]
+    kinds = set()
+    for name, data in files:
+        result = {"request_id": "r", **extract(name, data)}
+        jsonschema.validate(result, EXTRACT_RESULT)
+        kinds.add(result["kind"])
+    assert kinds == {"docx", "xlsx", "html", "csv", "markdown"}

@@ -82,7 +82,7 @@ def test_hidden_and_chart_sheets_are_flagged(corpus_dir):
     assert [(s["hidden"], s["state"], s["type"]) for s in sheets.values()] == [
         (False, "visible", "worksheet"), (True, "hidden", "worksheet"), (True, "veryHidden", "worksheet"),
         (False, "visible", "chart")]
-    assert sheets["Chart"]["cut"] == "A chart sheet: it has no cells."
+    assert sheets["Chart"]["cut"] == {"rows": 0, "columns": 0, "note": "A chart sheet: it has no cells."}
 
 
 def test_merged_ranges_fill_the_first_column_of_each_row_they_span(corpus_dir):

@@ -243,21 +243,31 @@ EXTRACT_RESULT = {"type": "object", "required": ["request_id", "kind", "paragrap
     "request_id": {"type": "string"},
     "kind": {"type": "string", "description": "docx, xlsx, csv, pdf, html, text or markdown"},
     "paragraphs": {"type": "array", "items": {"type": "object", "required": ["id", "text"], "properties": {
-        "id": {"type": "string", "description": "p<n>: Word's body.paragraphs.items[n-1]; notes, headers, footers "
-                                                "and comments: fn<k>.p<n>, en<k>.p<n>, hdr<k>.p<n>, ftr<k>.p<n>, "
-                                                "c<k>.p<n>"},
+        "id": {"type": "string", "description": "p<n>: Word's body.paragraphs.items[n-1] (text: the n-th block); "
+                                                "notes, headers, footers and comments: fn<k>.p<n>, en<k>.p<n>, "
+                                                "hdr<k>.p<n>, ftr<k>.p<n>, c<k>.p<n>; a sheet s<k>, its rows "
+                                                "s<k>.r<row>; a PDF page's paragraphs pg<page>.p<n>; an email "
+                                                "thread's messages m<k>.p<n> (m1 the newest)"},
         "text": {"type": "string"}, "style": {"type": "string"},
         "level": {"type": "integer", "description": "heading level 1-9, 0 for body text"},
         "list": {"type": "boolean"}, "table": {"type": ["string", "null"]},
         "part": {"type": "string", "enum": ["footnote", "endnote", "header", "footer", "comment"],
-                 "description": "where the paragraph comes from; absent for the main text"}}}},
+                 "description": "where the paragraph comes from; absent for the main text"},
+        "header": {"type": "object", "description": "html: the message header of a quoted message (from, sent, "
+                                                    "to, cc, subject as found), on its first paragraph"}}}},
     "tables": {"type": "array", "items": {"type": "object", "required": ["id", "rows", "markdown"], "properties": {
         "id": {"type": "string"}, "rows": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
         "markdown": {"type": "string"}}}},
-    "sheets": {"type": "array", "items": {"type": "object"}},
+    "sheets": {"type": "array", "description": "xlsx and csv: each sheet as a capped markdown table, with what "
+                                               "was cut", "items": {"type": "object", "required": ["id", "name"],
+                                                                    "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"}, "markdown": {"type": "string"},
+        "rows": {"type": "integer"}, "columns": {"type": "integer"}, "hidden": {"type": "boolean"},
+        "cut": {"type": ["object", "null"], "description": "{rows, columns, note} when a cap was hit"}}}},
     "label": _LABEL,
     "stats": {"type": "object", "description": "paragraphs, tables, words, characters (main text); a .docx adds "
-                                               "footnotes, endnotes, comments, has_comments, has_headers_footers"},
+                                               "footnotes, endnotes, comments, has_comments, has_headers_footers; "
+                                               "a workbook sheets, rows, cells; a PDF pages; html messages"},
 }}
 RENDER_RESULT = {"type": "object", "required": ["request_id"], "properties": {
     "request_id": {"type": "string"},

@@ -116,7 +116,8 @@ class _Workbook:
     def _add(self, number: int, name: str, state: str, sheet_type: str, path: str | None) -> None:
         if path is None:
             note = "A chart sheet: it has no cells." if sheet_type == "chart" else "The sheet's part is missing."
-            entry, paragraphs = sheet_result(number, name, [], rows=0, columns=0, cells=0, cut=note)
+            entry, paragraphs = sheet_result(number, name, [], rows=0, columns=0, cells=0,
+                                             cut={"rows": 0, "columns": 0, "note": note})
         else:
             scan = _scan(self.archive, path)
             if not scan.cells:
@@ -278,7 +279,7 @@ def _vertical_merges_by_top(merges: list[tuple[int, int, int, int]]) -> dict[int
 
 
 def sheet_result(number: int, name: str, shown: list[tuple[int, dict[int, str]]], *, rows: int, columns: int,
-                 cells: int, cut: dict | str | None) -> tuple[dict, list[dict]]:
+                 cells: int, cut: dict | None) -> tuple[dict, list[dict]]:
     """A sheet entry of the result, and its paragraphs: a heading "s<n>", then one per shown row, "s<n>.r<row>",
     where <row> is the spreadsheet's own row number (the line number for .csv), so a citation can be found."""
     sheet_id = f"s{number}"
