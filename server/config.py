@@ -106,7 +106,7 @@ def _guid_list(value: str) -> list[str]:
 def _guid(value: str) -> str:
     text = str(value).strip().lower()
     if text and not GUID.match(text):
-        raise ValueError(f"must be a GUID (the application (client) ID), got {value!r}")
+        raise ValueError(f"must be a GUID, got {value!r}")
     return text
 
 
@@ -125,6 +125,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ALLOWED_GROUPS", _guid_list, [], "if set, only members of one of these groups (object ids) may"),
     Setting("GRAPH_URL", _url, "https://graph.microsoft.com",
             "Microsoft Graph (https://graph.microsoft.us for Azure Government)"),
+    Setting("ADDIN_NAME", _str, "Drafter", "the add-in's display name in Office (manifests)"),
+    Setting("ADDIN_DESCRIPTION", _str, "Rewrite, summarize and draft with your organisation's approved AI model.",
+            "the add-in's description in Office (manifests)"),
+    Setting("PROVIDER_NAME", _str, "Drafter", "the organisation that provides the add-in (manifests)"),
+    Setting("SUPPORT_URL", _str, "", "https page for help (manifests; default: PUBLIC_URL + /addin/help.html)"),
+    Setting("PRIVACY_URL", _str, "", "https privacy statement (unified manifest; default: PUBLIC_URL + /privacy)"),
+    Setting("TERMS_URL", _str, "", "https terms of use (unified manifest; default: PUBLIC_URL + /terms)"),
+    Setting("WORD_ADDIN_ID", _guid, "", "the Word XML manifest's Id (default: derived from PUBLIC_URL, stable)"),
+    Setting("OUTLOOK_ADDIN_ID", _guid, "", "the Outlook XML manifest's Id (default: derived from PUBLIC_URL)"),
+    Setting("APP_ID", _guid, "", "the unified manifest's id (default: derived from PUBLIC_URL, stable)"),
     Setting("MODEL_PROVIDER", _choice("local", "openai", "azure"), "local", "which model serves the jobs"),
     Setting("MODEL_BASE_URL", _url, "", "OpenAI or OpenAI-compatible base URL, e.g. https://api.openai.com/v1"),
     Setting("MODEL_API_KEY", _str, "", "API key for the openai provider"),
