@@ -1,0 +1,105 @@
+"""ManifestSettings: everything the manifests name, derived once from the configuration mapping.
+
+Ids are stable per deployment: configured GUIDs, or uuid5 of the public URL so that rebuilding a manifest
+never makes Office see a new add-in. Every URL is on PUBLIC_URL unless SUPPORT_URL, PRIVACY_URL or TERMS_URL
+point elsewhere.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from server import __version__
+
+TASKPANE_PATH = "/addin/taskpane.html"
+HELP_PATH = "/addin/help.html"
+PRIVACY_PATH = "/privacy"
+TERMS_PATH = "/terms"
+ICON_PATH = "/manifest/icons/"
+ICON_SIZES = (16, 32, 64, 80, 128)
+PACKAGE_ICONS = ("color.png", "outline.png")  # unified manifest: 192x192 colour, 32x32 outline
+
+
+def derived_id(public_url: str, kind: str) -> str:
+    """The default id of one manifest ('word', 'outlook', 'app'): uuid5 of the public URL and the kind."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, public_url.rstrip("/") + "/" + kind))
+
+
+def four_part_version(version: str) -> str:
+    """'1.2.3' -> '1.2.3.0' (XML manifests want up to four dotted integers); pre-release tags dropped."""
+    numbers = [int(part) for part in re.findall(r"\d+", version.split("+")[0].split("-")[0])[:4]]
+    numbers += [0] * (4 - len(numbers))
+    return ".".join(str(n) for n in numbers)
+
+
+def three_part_version(version: str) -> str:
+    """'1.2.3.0' or '1.2.3rc1' -> '1.2.3' (the unified manifest's version is semantic, three parts)."""
+    return ".".join(four_part_version(version).split(".")[:3])
+
+
+@dataclass(frozen=True)
+class ManifestSettings:
+    public_url: str  # origin, no trailing slash
+    word_id: str
+    outlook_id: str
+    app_id: str
+    client_id: str  # "" when SSO is not configured (dev mode): no WebApplicationInfo then
+    app_id_uri: str
+    version: str  # four parts, for the XML manifests
+    name: str
+    description: str
+    provider: str
+    support_url: str
+    privacy_url: str
+    terms_url: str
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.public_url).netloc
+
+    @property
+    def semantic_version(self) -> str:
+        return three_part_version(self.version)
+
+    @property
+    def taskpane_url(self) -> str:
+        return self.public_url + TASKPANE_PATH
+
+    def icon_url(self, size_or_name: int | str) -> str:
+        name = f"icon-{size_or_name}.png" if isinstance(size_or_name, int) else size_or_name
+        return self.public_url + ICON_PATH + name
+
+    @property
+    def sso_scopes(self) -> tuple[str, ...]:
+        return ("openid", "profile", "offline_access", "User.Read")
+
+    @property
+    def app_domains(self) -> tuple[str, ...]:
+        """Origins the pane may navigate to besides its own: the Microsoft sign-in host."""
+        return ("https://login.microsoftonline.com",)
+
+
+def settings_from_config(config: Mapping) -> ManifestSettings:
+    public = str(config["PUBLIC_URL"]).rstrip("/")
+    client_id = str(config.get("CLIENT_ID") or "").lower()
+    app_id_uri = str(config.get("APP_ID_URI") or "")
+    if not app_id_uri and client_id:
+        app_id_uri = f"api://{urlsplit(public).netloc}/{client_id}"
+    return ManifestSettings(
+        public_url=public,
+        word_id=str(config.get("WORD_ADDIN_ID") or derived_id(public, "word")),
+        outlook_id=str(config.get("OUTLOOK_ADDIN_ID") or derived_id(public, "outlook")),
+        app_id=str(config.get("APP_ID") or derived_id(public, "app")),
+        client_id=client_id,
+        app_id_uri=app_id_uri,
+        version=four_part_version(__version__),
+        name=str(config.get("ADDIN_NAME") or "Drafter"),
+        description=str(config.get("ADDIN_DESCRIPTION") or ""),
+        provider=str(config.get("PROVIDER_NAME") or "Drafter"),
+        support_url=str(config.get("SUPPORT_URL") or public + HELP_PATH),
+        privacy_url=str(config.get("PRIVACY_URL") or public + PRIVACY_PATH),
+        terms_url=str(config.get("TERMS_URL") or public + TERMS_PATH),
+    )
