@@ -55,6 +55,7 @@ class ManifestSettings:
     support_url: str
     privacy_url: str
     terms_url: str
+    authority_host: str = "https://login.microsoftonline.com"
 
     @property
     def host(self) -> str:
@@ -74,12 +75,13 @@ class ManifestSettings:
 
     @property
     def sso_scopes(self) -> tuple[str, ...]:
-        return ("openid", "profile", "offline_access", "User.Read")
+        """Graph permissions the pane's token leads to: the profile (GET /me) and shared files (on-behalf-of)."""
+        return ("openid", "profile", "User.Read", "Files.Read.All")
 
     @property
     def app_domains(self) -> tuple[str, ...]:
-        """Origins the pane may navigate to besides its own: the Microsoft sign-in host."""
-        return ("https://login.microsoftonline.com",)
+        """Origins the pane may navigate to besides its own: the Entra sign-in host (fallback sign-in dialog)."""
+        return (self.authority_host,)
 
 
 def settings_from_config(config: Mapping) -> ManifestSettings:
@@ -102,4 +104,5 @@ def settings_from_config(config: Mapping) -> ManifestSettings:
         support_url=str(config.get("SUPPORT_URL") or public + HELP_PATH),
         privacy_url=str(config.get("PRIVACY_URL") or public + PRIVACY_PATH),
         terms_url=str(config.get("TERMS_URL") or public + TERMS_PATH),
+        authority_host=str(config.get("AUTHORITY_HOST") or "https://login.microsoftonline.com").rstrip("/"),
     )
