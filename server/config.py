@@ -83,13 +83,6 @@ def _url(value: str) -> str:
     return text
 
 
-def _https_url(value: str) -> str:
-    text = _url(value)
-    if urlsplit(text).scheme != "https":
-        raise ValueError(f"must be an https URL (Office only loads add-ins over https), got {value!r}")
-    return text
-
-
 def _name_list(value: str) -> list[str]:
     """Comma-separated names (app role values), kept as written: role values are case-sensitive."""
     return [part.strip() for part in str(value).split(",") if part.strip()]
@@ -111,7 +104,8 @@ def _guid(value: str) -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("PUBLIC_URL", _https_url, "https://localhost:3000", "https origin of the pane and API"),
+    Setting("PUBLIC_URL", _url, "https://localhost:3000",
+            "https origin of the pane and API (http only for localhost in dev mode)"),
     Setting("AUTH_MODE", _choice("entra", "dev"), "entra", "entra in production; dev issues local tokens"),
     Setting("DEV_ALLOW_NON_LOOPBACK", _bool, False, "let dev auth run on a non-loopback public URL"),
     Setting("CLIENT_ID", _guid, "", "the Entra application (client) ID"),
@@ -212,10 +206,38 @@ def _need(config: Mapping, name: str, why: str) -> None:
         raise ConfigError(f"{PREFIX}{name}: required {why}")
 
 
-def _check_combinations(config: dict) -> None:
+# Limits of the manifests the service renders: the unified manifest's name.short (30), developer.name (32)
+# and description.short (80) are tighter than the XML manifest's 125 and 250.
+MANIFEST_TEXT_LIMITS = {"ADDIN_NAME": 30, "PROVIDER_NAME": 32, "ADDIN_DESCRIPTION": 80}
+
+
+def _check_public_url(config: dict) -> None:
+    """An origin the manifests can name: https (http only for localhost in dev mode), no path, query or user."""
     public = urlsplit(config["PUBLIC_URL"])
-    if public.path not in {"", "/"} or public.query or public.fragment:
-        raise ConfigError(f"{PREFIX}PUBLIC_URL: must be an origin without path or query, got {config['PUBLIC_URL']!r}")
+    if public.path not in {"", "/"} or public.query or public.fragment or public.username or public.password:
+        raise ConfigError(f"{PREFIX}PUBLIC_URL: must be an origin without path, query or user (the manifests "
+                          f"name pages at fixed paths under it), got {config['PUBLIC_URL']!r}")
+    if public.scheme != "https" and not (config["AUTH_MODE"] == "dev" and is_loopback_host(public.hostname)):
+        raise ConfigError(f"{PREFIX}PUBLIC_URL: must be https (Office only loads add-ins over https; http is "
+                          f"allowed for localhost in dev mode only), got {config['PUBLIC_URL']!r}")
+
+
+def _check_manifest_settings(config: dict) -> None:
+    for name in ("SUPPORT_URL", "PRIVACY_URL", "TERMS_URL"):
+        value = config[name]
+        if value and (urlsplit(value).scheme != "https" or not urlsplit(value).hostname or any(
+                ch.isspace() for ch in value)):
+            raise ConfigError(f"{PREFIX}{name}: must be an https URL (the manifests link to it), got {value!r}")
+    for name, limit in MANIFEST_TEXT_LIMITS.items():
+        if not 1 <= len(config[name]) <= limit:
+            raise ConfigError(f"{PREFIX}{name}: must be 1 to {limit} characters (the unified manifest's "
+                              f"limit), got {len(config[name])}")
+
+
+def _check_combinations(config: dict) -> None:
+    _check_public_url(config)
+    _check_manifest_settings(config)
+    public = urlsplit(config["PUBLIC_URL"])
     if config["AUTH_MODE"] == "dev":
         if not is_loopback_host(public.hostname) and not config["DEV_ALLOW_NON_LOOPBACK"]:
             raise ConfigError(f"{PREFIX}AUTH_MODE: dev mode only runs on loopback (DRAFTER_PUBLIC_URL is "

@@ -34,8 +34,22 @@ def test_values_are_typed():
     ({**ENTRA, "DRAFTER_TENANT_IDS": "contoso"}, "DRAFTER_TENANT_IDS: 'contoso' is not a GUID"),
     ({**ENTRA, "DRAFTER_ALLOWED_GROUPS": "drafters"}, "DRAFTER_ALLOWED_GROUPS: 'drafters' is not a GUID"),
     ({**ENTRA, "DRAFTER_GRAPH_URL": "graph.microsoft.com"}, "DRAFTER_GRAPH_URL:"),
-    ({**ENTRA, "DRAFTER_PUBLIC_URL": "http://drafter.agency.gov"}, "DRAFTER_PUBLIC_URL: must be an https URL"),
+    ({**ENTRA, "DRAFTER_PUBLIC_URL": "http://drafter.agency.gov"}, "DRAFTER_PUBLIC_URL: must be https"),
+    ({**ENTRA, "DRAFTER_PUBLIC_URL": "http://localhost:3000"}, "DRAFTER_PUBLIC_URL: must be https"),
+    ({"DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "http://drafter.test",
+      "DRAFTER_DEV_ALLOW_NON_LOOPBACK": "true"}, "DRAFTER_PUBLIC_URL: must be https"),
+    ({**ENTRA, "DRAFTER_PUBLIC_URL": "ftp://drafter.agency.gov"}, "DRAFTER_PUBLIC_URL: must be an http(s) URL"),
     ({**ENTRA, "DRAFTER_PUBLIC_URL": "https://agency.gov/drafter"}, "DRAFTER_PUBLIC_URL: must be an origin"),
+    ({**ENTRA, "DRAFTER_PUBLIC_URL": "https://agency.gov/?tenant=1"}, "DRAFTER_PUBLIC_URL: must be an origin"),
+    ({**ENTRA, "DRAFTER_PUBLIC_URL": "https://agency.gov#pane"}, "DRAFTER_PUBLIC_URL: must be an origin"),
+    ({**ENTRA, "DRAFTER_PUBLIC_URL": "https://ann:pw@agency.gov"}, "DRAFTER_PUBLIC_URL: must be an origin"),
+    ({**ENTRA, "DRAFTER_SUPPORT_URL": "http://help.agency.gov"}, "DRAFTER_SUPPORT_URL: must be an https URL"),
+    ({**ENTRA, "DRAFTER_PRIVACY_URL": "agency.gov/privacy"}, "DRAFTER_PRIVACY_URL: must be an https URL"),
+    ({**ENTRA, "DRAFTER_TERMS_URL": "https:///terms"}, "DRAFTER_TERMS_URL: must be an https URL"),
+    ({**ENTRA, "DRAFTER_TERMS_URL": "https://agency.gov/terms of use"}, "DRAFTER_TERMS_URL: must be an https URL"),
+    ({**ENTRA, "DRAFTER_ADDIN_NAME": "Drafter, the departmental writing aid"}, "DRAFTER_ADDIN_NAME: must be 1 to 30"),
+    ({**ENTRA, "DRAFTER_PROVIDER_NAME": "x" * 33}, "DRAFTER_PROVIDER_NAME: must be 1 to 32"),
+    ({**ENTRA, "DRAFTER_ADDIN_DESCRIPTION": "x" * 81}, "DRAFTER_ADDIN_DESCRIPTION: must be 1 to 80"),
     ({"DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "https://drafter.agency.gov"},
      "DRAFTER_AUTH_MODE: dev mode only runs on loopback"),
     ({**ENTRA, "DRAFTER_MODEL_PROVIDER": "openai"}, "DRAFTER_MODEL_BASE_URL: required when"),
@@ -66,6 +80,17 @@ def test_dev_mode_on_a_public_host_needs_the_explicit_override():
     settings = config.load({"DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "https://drafter.test",
                             "DRAFTER_DEV_ALLOW_NON_LOOPBACK": "true"})
     assert settings["AUTH_MODE"] == "dev"
+
+
+@pytest.mark.parametrize("public_url", ["http://localhost:3000", "http://127.0.0.1:3000", "https://localhost:3000"])
+def test_dev_mode_may_serve_plain_http_on_loopback(public_url):
+    assert config.load({"DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": public_url})["PUBLIC_URL"] == public_url
+
+
+def test_manifest_links_may_point_elsewhere_over_https():
+    settings = config.load({**ENTRA, "DRAFTER_SUPPORT_URL": "https://intranet.agency.gov/help?app=drafter",
+                            "DRAFTER_PRIVACY_URL": "https://agency.gov/privacy"})
+    assert settings["SUPPORT_URL"] == "https://intranet.agency.gov/help?app=drafter"
 
 
 def test_azure_with_key_needs_no_client_credentials():
