@@ -62,7 +62,7 @@ def _gradient(size: int) -> Image.Image:
     pixels = tile.load()
     for y in range(size):
         t = y / max(1, size - 1)
-        colour = tuple(round(a + (b - a) * t) for a, b in zip(TOP, BOTTOM)) + (255,)
+        colour = tuple(round(a + (b - a) * t) for a, b in zip(TOP, BOTTOM, strict=True)) + (255,)
         for x in range(size):
             pixels[x, y] = colour
     return tile
