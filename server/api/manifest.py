@@ -1,4 +1,5 @@
-"""GET /manifest/word.xml, /manifest/outlook.xml and /manifest/icons/<name>.png, with no sign-in.
+"""GET /manifest/word.xml, /manifest/outlook.xml, /manifest/manifest.json, /manifest/package.zip and
+/manifest/icons/<name>.png, with no sign-in.
 
 Admins download the manifests to deploy the add-in, and Office fetches the icons before anyone signs in, so
 none of these routes authenticate. The manifests are rendered from this deployment's configuration on every
@@ -12,6 +13,8 @@ from flask import Blueprint, Response, current_app, send_from_directory
 from werkzeug.exceptions import NotFound
 
 from server.manifests.common import settings_from_config
+from server.manifests.package import build_package
+from server.manifests.unified import render_manifest
 from server.manifests.xml import RENDERERS, TEMPLATE_DIR
 
 bp = Blueprint("manifest", __name__, url_prefix="/manifest")
@@ -43,6 +46,21 @@ def xml_manifest(host: str):
     settings = manifest_settings()
     body = RENDERERS[f"{host}.xml"](settings)
     return attachment(body, "application/xml; charset=utf-8", download_name(settings.name, f"{host}.xml"))
+
+
+@bp.get("/manifest.json")
+def unified_manifest():
+    settings = manifest_settings()
+    body = render_manifest(settings, current_app.config["AUTHORITY_HOST"])
+    return attachment(body, "application/json; charset=utf-8", download_name(settings.name, "manifest.json"))
+
+
+@bp.get("/package.zip")
+def app_package():
+    """The app package for the Microsoft 365 admin centre (Integrated apps: upload custom apps)."""
+    settings = manifest_settings()
+    body = build_package(settings, current_app.config["AUTHORITY_HOST"])
+    return attachment(body, "application/zip", download_name(settings.name, "package.zip"))
 
 
 @bp.get("/icons/<name>")
