@@ -18,6 +18,7 @@ from server.http import make_session
 from server.llm.service import ModelGateway
 from server.llm.tokens import TokenCounter, TokenizerUnavailable
 from server.logging_setup import configure_logging
+from server.manifest_cli import manifest_cli
 from server.policy import load_policy
 
 log = logging.getLogger(__name__)
@@ -54,5 +55,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_blueprints(app)
+    app.cli.add_command(manifest_cli)
     log.info("Drafter ready: auth=%s model=%s", settings["AUTH_MODE"], settings["MODEL_PROVIDER"])
     return app
