@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from server import __version__
+from server.config import BY_NAME
 
 TASKPANE_PATH = "/addin/taskpane.html"
 HELP_PATH = "/addin/help.html"
@@ -30,7 +31,8 @@ def derived_id(public_url: str, kind: str) -> str:
 
 def four_part_version(version: str) -> str:
     """'1.2.3' -> '1.2.3.0' (XML manifests want up to four dotted integers); pre-release tags dropped."""
-    numbers = [int(part) for part in re.findall(r"\d+", version.split("+")[0].split("-")[0])[:4]]
+    leading = re.match(r"\d+(?:\.\d+)*", version.strip())
+    numbers = [int(part) for part in leading.group(0).split(".")[:4]] if leading else []
     numbers += [0] * (4 - len(numbers))
     return ".".join(str(n) for n in numbers)
 
@@ -84,6 +86,11 @@ class ManifestSettings:
         return (self.authority_host,)
 
 
+def _text(config: Mapping, name: str) -> str:
+    """A display text, or its configuration default: the manifests refuse empty strings."""
+    return str(config.get(name) or BY_NAME[name].default)
+
+
 def settings_from_config(config: Mapping) -> ManifestSettings:
     public = str(config["PUBLIC_URL"]).rstrip("/")
     client_id = str(config.get("CLIENT_ID") or "").lower()
@@ -98,9 +105,9 @@ def settings_from_config(config: Mapping) -> ManifestSettings:
         client_id=client_id,
         app_id_uri=app_id_uri,
         version=four_part_version(__version__),
-        name=str(config.get("ADDIN_NAME") or "Drafter"),
-        description=str(config.get("ADDIN_DESCRIPTION") or ""),
-        provider=str(config.get("PROVIDER_NAME") or "Drafter"),
+        name=_text(config, "ADDIN_NAME"),
+        description=_text(config, "ADDIN_DESCRIPTION"),
+        provider=_text(config, "PROVIDER_NAME"),
         support_url=str(config.get("SUPPORT_URL") or public + HELP_PATH),
         privacy_url=str(config.get("PRIVACY_URL") or public + PRIVACY_PATH),
         terms_url=str(config.get("TERMS_URL") or public + TERMS_PATH),
