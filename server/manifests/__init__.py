@@ -2,5 +2,6 @@
 
 Pure: nothing here imports Flask. common.py turns a config mapping into ManifestSettings (ids, version, URLs);
 xml.py renders the Word and Outlook XML manifests; unified.py and package.py render the unified JSON manifest
-and its app package. server/api/manifest.py serves them and server/manifest_cli.py (`flask manifest build`) writes them to a folder.
+and its app package. server/api/manifest.py serves them; server/manifest_cli.py (`flask manifest build`)
+writes them to a folder.
 """
