@@ -83,6 +83,13 @@ def _url(value: str) -> str:
     return text
 
 
+def _version(value: str) -> str:
+    text = str(value).strip()
+    if text and not re.fullmatch(r"\d{1,5}\.\d{1,5}\.\d{1,5}", text):
+        raise ValueError(f"must be a version such as 1.4.2 (three numbers), got {value!r}")
+    return text
+
+
 def _name_list(value: str) -> list[str]:
     """Comma-separated names (app role values), kept as written: role values are case-sensitive."""
     return [part.strip() for part in str(value).split(",") if part.strip()]
@@ -126,6 +133,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SUPPORT_URL", _str, "", "https page for help (manifests; default: PUBLIC_URL + /addin/help.html)"),
     Setting("PRIVACY_URL", _str, "", "https privacy statement (unified manifest; default: PUBLIC_URL + /privacy)"),
     Setting("TERMS_URL", _str, "", "https terms of use (unified manifest; default: PUBLIC_URL + /terms)"),
+    Setting("MANIFEST_VERSION", _version, "",
+            "the manifests' version, X.Y.Z (default: the service's); raise it to push a settings change"),
     Setting("WORD_ADDIN_ID", _guid, "", "the Word XML manifest's Id (default: derived from PUBLIC_URL, stable)"),
     Setting("OUTLOOK_ADDIN_ID", _guid, "", "the Outlook XML manifest's Id (default: derived from PUBLIC_URL)"),
     Setting("APP_ID", _guid, "", "the unified manifest's id (default: derived from PUBLIC_URL, stable)"),

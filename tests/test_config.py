@@ -33,6 +33,7 @@ def test_values_are_typed():
     ({"DRAFTER_CLIENT_ID": "not-a-guid", "DRAFTER_TENANT_IDS": TENANT}, "DRAFTER_CLIENT_ID: must be a GUID"),
     ({**ENTRA, "DRAFTER_TENANT_IDS": "contoso"}, "DRAFTER_TENANT_IDS: 'contoso' is not a GUID"),
     ({**ENTRA, "DRAFTER_ALLOWED_GROUPS": "drafters"}, "DRAFTER_ALLOWED_GROUPS: 'drafters' is not a GUID"),
+    ({**ENTRA, "DRAFTER_MANIFEST_VERSION": "1.2"}, "DRAFTER_MANIFEST_VERSION: must be a version such as 1.4.2"),
     ({**ENTRA, "DRAFTER_GRAPH_URL": "graph.microsoft.com"}, "DRAFTER_GRAPH_URL:"),
     ({**ENTRA, "DRAFTER_PUBLIC_URL": "http://drafter.agency.gov"}, "DRAFTER_PUBLIC_URL: must be https"),
     ({**ENTRA, "DRAFTER_PUBLIC_URL": "http://localhost:3000"}, "DRAFTER_PUBLIC_URL: must be https"),

@@ -1,6 +1,7 @@
 """The Word and Outlook XML manifests: valid against the Office schemas, with what each host needs, from config."""
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -223,3 +224,15 @@ def test_links_default_to_the_service_and_follow_settings():
     configured = settings_from_config({**ENTRA, "APP_ID_URI": "api://x/y", "TERMS_URL": "https://agency.gov/t"})
     assert (configured.app_id_uri, configured.terms_url) == ("api://x/y", "https://agency.gov/t")
     assert settings_from_config(DEV).app_id_uri == ""
+
+
+def test_a_configured_manifest_version_lets_admins_push_a_settings_change(schema):
+    from server.manifests.unified import render_manifest
+
+    settings = settings_from_config({**ENTRA, "MANIFEST_VERSION": "7.3.1"})
+    for host in ("word", "outlook"):
+        doc = etree.fromstring(RENDER[host](settings))
+        assert doc.find("o:Version", NS).text == "7.3.1.0"
+        assert_valid(schema, doc)
+    assert json.loads(render_manifest(settings, authority_host=settings.authority_host))["version"] == "7.3.1"
+    assert settings_from_config(ENTRA).version == four_part_version(__version__)

@@ -104,7 +104,7 @@ def settings_from_config(config: Mapping) -> ManifestSettings:
         app_id=str(config.get("APP_ID") or derived_id(public, "app")),
         client_id=client_id,
         app_id_uri=app_id_uri,
-        version=four_part_version(__version__),
+        version=four_part_version(config.get("MANIFEST_VERSION") or __version__),
         name=_text(config, "ADDIN_NAME"),
         description=_text(config, "ADDIN_DESCRIPTION"),
         provider=_text(config, "PROVIDER_NAME"),
