@@ -1,9 +1,12 @@
 // The one wrapper for every call to the Drafter API: bearer token, JSON, errors, and streamed jobs.
 import { createSseParser } from "./sse.js";
 
-/** An API failure: `error` is the service's code, `requestId` the id to quote to support. */
+/**
+ * An API failure: `error` is the service's code, `requestId` the id to quote to support, `claims` the
+ * challenge of a 401 interaction_required.
+ */
 export class ApiError extends Error {
-  constructor({ status = 0, error = "error", message = "The request failed.", requestId = "", field, retryAfter } = {}) {
+  constructor({ status = 0, error = "error", message = "The request failed.", requestId = "", field, retryAfter, claims } = {}) {
     super(message);
     this.name = "ApiError";
     this.status = status;
@@ -11,13 +14,17 @@ export class ApiError extends Error {
     this.requestId = requestId;
     this.field = field;
     this.retryAfter = retryAfter;
+    this.claims = claims;
   }
 }
 
 // Who supplies tokens is the host's business (dev issuer in the preview, NAA/SSO in Office).
 let tokenProvider = null;
 
-/** @param {{getToken(): Promise<string>, invalidate(): void} | null} provider */
+/**
+ * @param {{getToken(): Promise<string>, invalidate(): void, challenge?(claims: string): Promise<void>} | null} provider
+ *   `challenge` signs in again interactively, with the claims of a 401 interaction_required.
+ */
 export function setTokenProvider(provider) {
   tokenProvider = provider;
 }
@@ -121,11 +128,17 @@ async function send(path, { body, signal, method, auth, headers }) {
       throw new ApiError({ error: "network_error", message: "Could not reach the Drafter service. Check the connection and try again." });
     }
     if (response.ok) return response;
-    // A token the service no longer accepts (expired early, signing key changed) is replaced once.
+    // A token the service no longer accepts (expired early, signing key changed) is replaced once; when
+    // Entra wants the user back (interaction_required: MFA, conditional access, consent), the provider
+    // prompts once with the claims. A second refusal is shown.
     if (response.status === 401 && auth && tokenProvider && !retried) {
       retried = true;
-      tokenProvider.invalidate();
-      await response.body?.cancel().catch(() => {});
+      const refusal = await errorFromResponse(response);
+      if (refusal.error === "interaction_required" && typeof tokenProvider.challenge === "function") {
+        await tokenProvider.challenge(refusal.claims);
+      } else {
+        tokenProvider.invalidate();
+      }
       continue;
     }
     throw await errorFromResponse(response);
@@ -154,6 +167,7 @@ function errorFromBody(body, status, requestId) {
     message: known && typeof body.message === "string" && body.message ? body.message : `The service answered with status ${status}.`,
     requestId: (known && body.request_id) || requestId,
     field: known ? body.field : undefined,
+    claims: known && typeof body.claims === "string" ? body.claims : undefined,
   });
 }
 

@@ -1,4 +1,8 @@
 // Drawing results in the pane. Model and document text only ever go in through textContent (never HTML).
+// Labels come from `t` (addin/i18n.js), English by default.
+import { createI18n } from "./i18n.js";
+
+const ENGLISH = createI18n("en").t;
 
 /** Create an element with optional class and text. */
 export function el(tag, { className, text } = {}, ...children) {
@@ -34,17 +38,17 @@ export function createTextSink(target) {
 }
 
 /** The result's details below the text: summary points, review findings, rewrite checks. */
-export function renderDetails(container, job, result) {
+export function renderDetails(container, job, result, t = ENGLISH) {
   container.replaceChildren();
   if (!result || typeof result !== "object") return;
-  if (job === "summarize") container.append(...summaryDetails(result));
-  if (job === "review") container.append(...reviewDetails(result));
-  if (job === "rewrite") container.append(...changeDetails(result.changes));
-  if (job === "rewrite" || job === "draft") container.append(...checkDetails(result.checks));
-  if (result.model) container.append(el("p", { className: "hint", text: `Model: ${result.model}` }));
+  if (job === "summarize") container.append(...summaryDetails(result, t));
+  if (job === "review") container.append(...reviewDetails(result, t));
+  if (job === "rewrite") container.append(...changeDetails(result.changes, t));
+  if (job === "rewrite" || job === "draft") container.append(...checkDetails(result.checks, t));
+  if (result.model) container.append(el("p", { className: "hint", text: t("details.model", { model: result.model }) }));
 }
 
-function summaryDetails(result) {
+function summaryDetails(result, t) {
   const blocks = [];
   const points = Array.isArray(result.points) ? result.points : [];
   if (points.length) {
@@ -53,47 +57,47 @@ function summaryDetails(result) {
       const item = el("li", { text: String(point.text ?? "") });
       const sources = Array.isArray(point.sources) ? point.sources : [];
       if (sources.length) {
-        item.append(el("br"), el("span", { className: "sources", text: `Sources: ${sources.join(", ")}` }));
+        item.append(el("br"), el("span", { className: "sources", text: t("details.sources", { sources: sources.join(", ") }) }));
       }
       list.append(item);
     }
-    blocks.push(el("div", { className: "details-block" }, el("h4", { text: "Points and their source paragraphs" }), list));
+    blocks.push(el("div", { className: "details-block" }, el("h4", { text: t("details.points") }), list));
   }
   if (result.chunks !== undefined) {
     const chunks = typeof result.chunks === "number" ? result.chunks : Array.isArray(result.chunks) ? result.chunks.length : null;
-    if (chunks !== null) blocks.push(el("p", { className: "hint", text: `Read in ${chunks} part${chunks === 1 ? "" : "s"}.` }));
+    if (chunks !== null) blocks.push(el("p", { className: "hint", text: chunks === 1 ? t("details.onePart") : t("details.parts", { count: chunks }) }));
   }
   return blocks;
 }
 
-function reviewDetails(result) {
+function reviewDetails(result, t) {
   const findings = Array.isArray(result.findings) ? result.findings : [];
-  if (!findings.length) return [el("p", { text: "No findings: nothing to change on the aspects checked." })];
+  if (!findings.length) return [el("p", { text: t("details.noFindings") })];
   const list = el("ul");
   for (const finding of findings) {
-    const item = el("li", {}, el("span", { className: "finding-aspect", text: String(finding.aspect ?? "note") }));
+    const item = el("li", {}, el("span", { className: "finding-aspect", text: String(finding.aspect ?? t("details.note")) }));
     if (finding.quote) item.append(el("span", { text: " — " }), el("span", { className: "finding-quote", text: `“${finding.quote}”` }));
     if (finding.comment) item.append(el("div", { text: String(finding.comment) }));
-    if (finding.suggestion) item.append(el("div", { text: `Suggestion: ${finding.suggestion}` }));
+    if (finding.suggestion) item.append(el("div", { text: t("details.suggestion", { suggestion: finding.suggestion }) }));
     list.append(item);
   }
-  return [el("div", { className: "details-block" }, el("h4", { text: `Findings (${findings.length})` }), list)];
+  return [el("div", { className: "details-block" }, el("h4", { text: t("details.findings", { count: findings.length }) }), list)];
 }
 
 // Proofread lists what it corrected: {before, after, reason}.
-function changeDetails(changes) {
+function changeDetails(changes, t) {
   if (!Array.isArray(changes)) return [];
-  if (!changes.length) return [el("p", { text: "No corrections were needed." })];
+  if (!changes.length) return [el("p", { text: t("details.noCorrections") })];
   const list = el("ul");
   for (const change of changes) {
     const item = el("li", { text: `“${change.before ?? ""}” → “${change.after ?? ""}”` });
     if (change.reason) item.append(el("div", { className: "sources", text: String(change.reason) }));
     list.append(item);
   }
-  return [el("div", { className: "details-block" }, el("h4", { text: `Corrections (${changes.length})` }), list)];
+  return [el("div", { className: "details-block" }, el("h4", { text: t("details.corrections", { count: changes.length }) }), list)];
 }
 
-function checkDetails(checks) {
+function checkDetails(checks, t) {
   if (!checks || typeof checks !== "object") return [];
   const blocks = [];
   const missing = Array.isArray(checks.facts?.missing) ? checks.facts.missing : [];
@@ -101,20 +105,20 @@ function checkDetails(checks) {
     const list = el("ul");
     for (const fact of missing) list.append(el("li", { text: describeFact(fact) }));
     blocks.push(el("div", { className: "details-block warning" },
-      el("h4", { text: "In the original but not in the result — check before using it" }), list));
+      el("h4", { text: t("details.missing") }), list));
   } else if (checks.facts) {
-    blocks.push(el("p", { className: "hint", text: "Every number, date, name and negation of the original is still there." }));
+    blocks.push(el("p", { className: "hint", text: t("details.factsKept") }));
   }
   const readability = checks.readability;
   if (readability && typeof readability === "object") {
     const dl = el("dl", { className: "readability" });
-    for (const [label, key] of [["Grade level before", "before"], ["Grade level after", "after"]]) {
+    for (const [label, key] of [[t("details.gradeBefore"), "before"], [t("details.gradeAfter"), "after"]]) {
       if (readability[key] === undefined || readability[key] === null) continue;
       dl.append(el("dt", { text: label }), el("dd", { text: describeGrade(readability[key]) }));
     }
     const formula = readability.formula || readability.before?.formula;
-    if (formula) dl.append(el("dt", { text: "Formula" }), el("dd", { text: String(formula) }));
-    if (dl.childElementCount) blocks.push(el("div", { className: "details-block" }, el("h4", { text: "Readability" }), dl));
+    if (formula) dl.append(el("dt", { text: t("details.formula") }), el("dd", { text: String(formula) }));
+    if (dl.childElementCount) blocks.push(el("div", { className: "details-block" }, el("h4", { text: t("details.readability") }), dl));
   }
   return blocks;
 }
@@ -134,24 +138,24 @@ function describeGrade(value) {
 }
 
 /** Show a progress event {stage, done, total} as "stage: done/total" on a <progress>. */
-export function showProgress(row, bar, label, data) {
+export function showProgress(row, bar, label, data, t = ENGLISH) {
   row.hidden = false;
   const done = Number(data?.done) || 0;
   const total = Number(data?.total) || 0;
   if (total > 0) {
     bar.max = total;
     bar.value = Math.min(done, total);
-    label.textContent = `${data?.stage ?? "working"}: ${done}/${total}`;
+    label.textContent = `${data?.stage ?? t("progress.working")}: ${done}/${total}`;
   } else {
     bar.removeAttribute("value"); // indeterminate
-    label.textContent = String(data?.stage ?? "working");
+    label.textContent = String(data?.stage ?? t("progress.working"));
   }
 }
 
 /** An error in plain words with the request id to quote. */
-export function showError(box, messageNode, requestRow, requestNode, err) {
-  let message = err?.message || "Something went wrong.";
-  if (err?.retryAfter) message += ` Try again in ${Math.ceil(err.retryAfter)} seconds.`;
+export function showError(box, messageNode, requestRow, requestNode, err, t = ENGLISH) {
+  let message = err?.message || t("error.generic");
+  if (err?.retryAfter) message += ` ${t("error.retryAfter", { seconds: Math.ceil(err.retryAfter) })}`;
   messageNode.textContent = message;
   requestNode.textContent = err?.requestId || "";
   requestRow.hidden = !err?.requestId;

@@ -102,11 +102,6 @@ def test_every_url_in_every_manifest_is_served_on_the_public_origin(served):
     checked = 0
     for url in sorted(urls):
         response = fetch(client, origin, url)
-        if urlsplit(url).path == TASKPANE:
-            # Issue 6 builds the Office pane page; the manifests already point at it. This exception FAILS
-            # once addin/taskpane.html exists: then delete it, so the pane is checked like every other URL.
-            assert response.status_code == 404, "addin/taskpane.html exists now: remove this exception"
-            continue
         assert response.status_code == 200, url
         assert response.headers["Content-Type"] == expected_type(urlsplit(url).path), url
         checked += 1

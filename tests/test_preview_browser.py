@@ -1,11 +1,15 @@
-"""The preview page in a real browser: Debian's Chromium driven by Playwright, against the real app.
+"""The preview page and the Office task pane in a real browser: Debian's Chromium driven by Playwright, against
+the real app.
 
-The app is served on loopback by werkzeug in a thread, with the fake upstream model; the page signs in with a
-dev token, streams a rewrite, shows the checks, puts the result into the stand-in document, and Stop
-cancels the request on the server.
+The app is served on loopback by werkzeug in a thread, with the fake upstream model; the preview signs in with
+a dev token, streams a rewrite, shows the checks, puts the result into the stand-in document, and Stop
+cancels the request on the server. The task pane runs under a fake `Office` global (Office.js's CDN is
+answered with an empty script): it renders in Office's display language, signs in, and outside Office points
+to the preview.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -97,3 +101,96 @@ def test_an_error_is_shown_with_its_request_id(page, upstream):
     page.wait_for_selector("#error:not([hidden])")
     assert page.text_content("#error-message")
     assert len(page.text_content("#error-request-id").strip()) >= 8
+
+
+# What Office.js would define, minimal: onReady with the host, the display language, requirement sets, and a
+# Word.run that the Word host may call (nothing here runs a job in Word: that is the Word host's own tests).
+FAKE_OFFICE = """
+(() => {
+  const info = %(info)s;
+  window.Office = {
+    context: { displayLanguage: %(language)s, requirements: { isSetSupported: () => true } },
+    HostType: { Word: "Word", Outlook: "Outlook" },
+    onReady(callback) {
+      return new Promise((resolve) => setTimeout(() => { if (callback) callback(info); resolve(info); }, 0));
+    },
+  };
+  window.Word = { run: async (batch) => batch({ document: {}, sync: async () => {} }) };
+})();
+"""
+
+
+@pytest.fixture
+def open_taskpane(browser, served):
+    contexts = []
+    errors: list[str] = []
+
+    def open_page(*, host="Word", language="en-US"):
+        context = browser.new_context(viewport={"width": 320, "height": 900})
+        contexts.append(context)
+        # No network: Office.js's CDN gets an empty script, and the fake Office stands in for it.
+        context.route("https://appsforoffice.microsoft.com/**",
+                      lambda route: route.fulfill(status=200, content_type="text/javascript", body=""))
+        info = {"host": host, "platform": "OfficeOnline"} if host else {"host": None, "platform": None}
+        context.add_init_script(FAKE_OFFICE % {"info": json.dumps(info), "language": json.dumps(language)})
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{served}/addin/taskpane.html")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert errors == [], errors
+
+
+def test_the_task_pane_renders_in_english_and_signs_in(open_taskpane):
+    page = open_taskpane(language="en-US")
+    expect(page.locator("#pane-wrap")).to_be_visible()
+    assert page.get_attribute("html", "lang") == "en"
+    expect(page.locator("#run")).to_have_text("Run")
+    expect(page.locator("#sign-in-legend")).to_have_text("Development sign-in")
+    assert page.locator("#doc").count() == 0
+    page.fill("#user-name", "Ada Clerk")
+    page.fill("#user-email", "ada@agency.gov")
+    page.click("#sign-in [type=submit]")
+    expect(page.locator("#signed-in-as")).to_have_text("Signed in as Ada Clerk (ada@agency.gov)")
+    expect(page.locator("#status-text")).to_have_text("Signed in as Ada Clerk.")
+    # The pane fits 320 px: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_the_task_pane_speaks_french_when_office_does(open_taskpane):
+    page = open_taskpane(language="fr-FR")
+    expect(page.locator("#pane-wrap")).to_be_visible()
+    assert page.get_attribute("html", "lang") == "fr"
+    expect(page.locator("#run")).to_have_text("Lancer")
+    expect(page.locator("#pane-title")).to_have_text("Assistant")
+    expect(page.locator("label[for=user-email]")).to_have_text("Courriel")
+    assert page.get_attribute("#output", "aria-label") == "Texte du résultat"
+    page.click("#run")  # not signed in yet: said in French, focus on the name
+    expect(page.locator("#error-message")).to_have_text("Connectez-vous d’abord : saisissez votre nom et votre courriel.")
+    page.fill("#user-name", "Zoë Commis")
+    page.fill("#user-email", "zoe@agency.gov")
+    page.keyboard.press("Enter")
+    expect(page.locator("#signed-in-as")).to_have_text("Connecté en tant que Zoë Commis (zoe@agency.gov)")
+
+
+def test_outside_office_the_page_points_to_the_preview(open_taskpane):
+    page = open_taskpane(host=None)
+    expect(page.locator("#outside")).to_be_visible()
+    assert page.locator("#pane-wrap").is_hidden()
+    assert page.get_attribute("#outside a", "href") == "preview.html"
+
+
+def test_an_office_application_drafter_does_not_serve_is_said_plainly(open_taskpane):
+    page = open_taskpane(host="Excel", language="fr-CA")
+    expect(page.locator("#host-problem-text")).to_have_text(re.compile(r"^Drafter ne fonctionne pas encore"))
+    assert page.locator("#pane-wrap").is_hidden()
+
+
+def test_outlook_gets_the_pane_too(open_taskpane):
+    page = open_taskpane(host="Outlook", language="en-GB")
+    expect(page.locator("#pane-wrap")).to_be_visible()
+    expect(page.locator("#sign-in-legend")).to_have_text("Development sign-in")
+    assert page.locator("#signed-in").is_hidden() and page.locator("#rewrite-language-field").is_hidden()

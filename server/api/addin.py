@@ -1,4 +1,5 @@
-"""The task pane's static files, read-only at /addin/<path>, and GET /preview (the plain-browser preview page).
+"""The task pane's static files, read-only at /addin/<path>, GET /preview (the plain-browser preview page), and
+GET /addin/config.json (what the pane needs to sign in; nothing secret).
 
 Only regular files under addin/ with a known web type are served: no directory listings, no dotfiles, no
 build folders, no trailing slash (the page's relative URLs would break); everything else is the JSON 404 of the error handler. Types are set here rather than guessed
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, send_from_directory
+from flask import Blueprint, current_app, jsonify, redirect, send_from_directory
 from werkzeug.exceptions import NotFound
 
 bp = Blueprint("addin", __name__)
@@ -26,11 +28,54 @@ CONTENT_TYPES = {
 }
 HIDDEN_FOLDERS = {"node_modules"}
 
-# Pages load only this origin's modules and call only this origin. The Office task pane (issue 6) will add
-# the Office.js origin and the Office hosts as frame ancestors for its own page.
+# Pages load only this origin's modules and call only this origin.
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
                "frame-ancestors 'self'")
+# The Office pages (the task pane and its sign-in dialog) also load Office.js from Microsoft's CDN (required),
+# are framed by the Office hosts (Word and Outlook on the web, the desktop apps' web views), and let MSAL.js
+# call the Entra authority (token endpoint, metadata) and frame it for silent renewal. No X-Frame-Options:
+# frame-ancestors is what browsers and Office's web views honour, and XFO cannot list several origins.
+OFFICE_PAGES = {"taskpane.html", "signin.html"}
+OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
+OFFICE_FRAME_ANCESTORS = (
+    "'self'", "https://*.officeapps.live.com", "https://*.sharepoint.com", "https://outlook.office.com",
+    "https://outlook.office365.com", "https://outlook.cloud.microsoft", "https://*.office.com",
+    "https://*.microsoft365.com", "https://*.cloud.microsoft",
+)
+
+
+def office_page_policy(authority_host: str) -> str:
+    """The CSP of the Office pages; `authority_host` is the configured Entra sign-in origin."""
+    authority = _origin(authority_host) or "https://login.microsoftonline.com"
+    return (f"default-src 'self'; script-src 'self' {OFFICE_JS_ORIGIN}; style-src 'self'; "
+            f"img-src 'self' data:; connect-src 'self' {authority}; frame-src 'self' {authority}; "
+            f"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            f"frame-ancestors {' '.join(OFFICE_FRAME_ANCESTORS)}")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(str(url or ""))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else ""
+
+
+@bp.get("/addin/config.json")
+def config_json():
+    """How the pane signs in. Entra: the app's client id, the scope to ask for, and the authority (the one
+    tenant of the allow-list, or `organizations` when several tenants may sign in)."""
+    config = current_app.config
+    mode = config["AUTH_MODE"]
+    body = {"auth_mode": mode, "client_id": "", "app_id_uri": "", "scope": "", "authority": ""}
+    if mode == "entra":
+        client_id = str(config.get("CLIENT_ID") or "").lower()
+        app_id_uri = str(config.get("APP_ID_URI") or "") or f"api://{urlsplit(config['PUBLIC_URL']).netloc}/{client_id}"
+        tenants = list(config.get("TENANT_IDS") or [])
+        authority_host = str(config.get("AUTHORITY_HOST") or "https://login.microsoftonline.com").rstrip("/")
+        body.update(client_id=client_id, app_id_uri=app_id_uri, scope=f"{app_id_uri}/access_as_user",
+                    authority=f"{authority_host}/{tenants[0] if len(tenants) == 1 else 'organizations'}")
+    response = jsonify(body)
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.get("/preview")
@@ -55,6 +100,7 @@ def static_file(path: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.no_cache = True  # revalidate (ETag) so an edited module is picked up at once
     if suffix == ".html":
-        response.headers["Content-Security-Policy"] = PAGE_POLICY
+        response.headers["Content-Security-Policy"] = (
+            office_page_policy(current_app.config.get("AUTHORITY_HOST", "")) if path in OFFICE_PAGES else PAGE_POLICY)
         response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -1,0 +1,350 @@
+// The assistant pane: sign-in, the job form, streaming, Stop, Use this, errors. It talks only to `host` (the
+// document: preview, Word or Outlook) and to the service through api.js, so every page reuses it.
+//
+// createPane({host, root, auth, i18n}):
+//   host  getSelectionOrBody(), getSelection(), replaceSelection(text), insertAtCursor(text)
+//   root  the document (or an element) holding the pane's markup (ids as in preview.html)
+//   auth  a sign-in from auth.js: {mode, tokens, currentUser(), signIn(user?), signOut()}
+//   i18n  createI18n(...) from i18n.js
+import { ApiError, apiFetch, setTokenProvider, streamJob } from "./api.js";
+import { createTextSink, renderDetails, showError, showProgress } from "./ui.js";
+
+const JOB_PATHS = { rewrite: "/api/v1/rewrite", summarize: "/api/v1/summarize", draft: "/api/v1/draft", review: "/api/v1/review" };
+const STREAMS_TEXT = new Set(["rewrite", "summarize", "draft"]); // review's findings arrive whole in `result`
+// Tones and lengths have their own menus; the preset menu offers rewrite presets (proofread, translate, an
+// admin's own) and any tone or length an admin added beyond the built-in ones.
+const BUILT_IN = /^(tone\.(formal|neutral|friendly|concise|plain)|length\.(shorter|same|longer))$/;
+const PRESET_KINDS = new Set(["rewrite", "tone", "length"]);
+// Errors the pane itself (or its sign-in) raises have a translated message; the service's own are shown as sent.
+const CLIENT_ERRORS = new Set(["sign_in_required", "sign_in_failed", "sign_in_cancelled", "not_dev_mode", "network_error",
+  "stream_cut", "bad_response"]);
+
+/** Bilingual preset text {en, fr} in `language`, English otherwise. */
+export function localized(value, language) {
+  if (typeof value === "string") return value;
+  if (!value || typeof value !== "object") return "";
+  return String(value[language] ?? value.en ?? Object.values(value)[0] ?? "");
+}
+
+/** The plain-words message of an error, in the pane's language when the pane knows it. */
+export function errorMessage(err, t, mode) {
+  const code = err?.error;
+  if (code === "sign_in_required" && mode === "dev") return t("error.sign_in_required.dev");
+  if (CLIENT_ERRORS.has(code)) return t(`error.${code}`) + (err.detail ? ` (${err.detail})` : "");
+  return String(err?.message || t("error.generic"));
+}
+
+export function createPane({ host, root = document, auth, i18n }) {
+  const { t } = i18n;
+  const $ = (id) => root.querySelector(`#${id}`);
+  const ui = {
+    signIn: $("sign-in"), devFields: $("dev-fields"), signInLegend: $("sign-in-legend"), signInHint: $("sign-in-hint"),
+    name: $("user-name"), email: $("user-email"),
+    signedIn: $("signed-in"), signedInAs: $("signed-in-as"), signOut: $("sign-out"),
+    form: $("job-form"), preset: $("rewrite-preset"), language: $("rewrite-language"), languageField: $("rewrite-language-field"),
+    run: $("run"), stop: $("stop"), use: $("use"),
+    status: $("status-text"), progressRow: $("progress-row"), progress: $("progress"), progressLabel: $("progress-label"),
+    error: $("error"), errorMessage: $("error-message"), errorRequestRow: $("error-request-row"), errorRequestId: $("error-request-id"),
+    output: $("output"), details: $("details"),
+  };
+  const doc = root.ownerDocument ?? root;
+  const dev = auth.mode === "dev";
+  setTokenProvider(auth.tokens);
+
+  let running = null;     // {controller, job}
+  let lastResult = null;  // {job, text}
+  let signingIn = null;   // the sign-in under way (entra)
+  const sink = createTextSink(ui.output);
+  const presetsById = new Map();
+
+  const selectedJob = () => ui.form.elements.job.value;
+  const setStatus = (text) => { ui.status.textContent = text; };
+
+  function showJobOptions() {
+    const job = selectedJob();
+    for (const panel of root.querySelectorAll(".job-options")) panel.hidden = panel.dataset.job !== job;
+  }
+
+  function clearError() {
+    ui.error.hidden = true;
+    ui.errorMessage.textContent = "";
+    ui.errorRequestId.textContent = "";
+  }
+
+  function fail(err) {
+    const shown = { message: errorMessage(err, t, auth.mode), requestId: err?.requestId, retryAfter: err?.retryAfter };
+    showError(ui.error, ui.errorMessage, ui.errorRequestRow, ui.errorRequestId, shown, t);
+  }
+
+  const invalidRequest = (key) => new ApiError({ error: "invalid_request", message: t(key) });
+
+  // ---- sign-in ----
+
+  function showSignedIn(user) {
+    ui.signIn.hidden = !!user;
+    ui.signedIn.hidden = !user;
+    ui.signOut.hidden = !dev;  // Office's own account is used in entra mode: nothing to change here
+    if (!user) ui.signedInAs.textContent = "";
+    else ui.signedInAs.textContent = user.email && user.email !== user.name ? t("signIn.as", user) : t("signIn.asName", user);
+  }
+
+  function showSignInMode() {
+    ui.devFields.hidden = !dev;
+    ui.signInLegend.textContent = t(dev ? "signIn.devLegend" : "signIn.entraLegend");
+    ui.signInHint.textContent = t(dev ? "signIn.devHint" : "signIn.entraHint");
+  }
+
+  async function signInAndShow(user) {
+    const signedIn = await auth.signIn(user);
+    showSignedIn(signedIn);
+    setStatus(t("signIn.done", { name: signedIn.name }));
+    loadPresets();
+    return signedIn;
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    clearError();
+    if (!dev) {
+      await ensureSignedIn().catch(fail);
+      return;
+    }
+    const user = { name: ui.name.value.trim(), email: ui.email.value.trim() };
+    if (!user.name) return invalid(ui.name, "invalid.name");
+    if (!/^[^@\s]+@[^@\s]+$/.test(user.email)) return invalid(ui.email, "invalid.email");
+    try {
+      await signInAndShow(user);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  /** Entra: sign in when needed (the first Run or the Sign in button), one attempt at a time. */
+  function ensureSignedIn() {
+    if (auth.currentUser()) return Promise.resolve(auth.currentUser());
+    if (!signingIn) {
+      setStatus(t("signIn.working"));
+      signingIn = signInAndShow().catch((err) => {
+        setStatus("");
+        throw err;
+      }).finally(() => { signingIn = null; });
+    }
+    return signingIn;
+  }
+
+  function invalid(input, key) {
+    input.setAttribute("aria-invalid", "true");
+    fail(invalidRequest(key));
+    input.focus();
+  }
+
+  function signOut() {
+    auth.signOut();
+    showSignedIn(null);
+    ui.name.focus();
+  }
+
+  async function loadPresets() {
+    try {
+      const answer = await apiFetch("/api/v1/presets");
+      fillPresets(Array.isArray(answer?.presets) ? answer.presets : []);
+    } catch (err) {
+      setStatus(t("status.presetsFailed"));
+      if (!(err instanceof ApiError)) throw err;
+    }
+  }
+
+  function fillPresets(presets) {
+    const keep = ui.preset.value;
+    presetsById.clear();
+    const groups = new Map();
+    for (const preset of presets) {
+      if (typeof preset?.id !== "string" || !PRESET_KINDS.has(preset.kind) || BUILT_IN.test(preset.id)) continue;
+      presetsById.set(preset.id, preset);
+      const option = new Option(localized(preset.label, i18n.language) || preset.id, preset.id);
+      const description = localized(preset.description, i18n.language);
+      if (description) option.title = description;
+      if (!groups.has(preset.kind)) groups.set(preset.kind, []);
+      groups.get(preset.kind).push(option);
+    }
+    ui.preset.replaceChildren(new Option(t("rewrite.presetNone"), ""));
+    for (const [kind, options] of groups) {
+      const optgroup = doc.createElement("optgroup");
+      optgroup.label = t(`presetGroup.${kind}`);
+      optgroup.append(...options);
+      ui.preset.append(optgroup);
+    }
+    ui.preset.value = presetsById.has(keep) ? keep : "";
+    showLanguageField();
+  }
+
+  function showLanguageField() {
+    const needs = !!presetsById.get(ui.preset.value)?.needs_language;
+    ui.languageField.hidden = !needs;
+    ui.language.required = needs;
+  }
+
+  // ---- running a job ----
+
+  function optional(body, key, value) {
+    const text = typeof value === "string" ? value.trim() : value;
+    if (text !== "" && text !== undefined && text !== null) body[key] = text;
+    return body;
+  }
+
+  async function buildRequest(job) {
+    const f = ui.form.elements;
+    if (job === "draft") {
+      const instruction = $("draft-instruction").value.trim();
+      if (!instruction) throw invalidRequest("invalid.draft");
+      const body = { instruction, kind: $("draft-kind").value };
+      optional(body, "context", await host.getSelection());
+      return { body, scope: "cursor" };
+    }
+    const { text, scope } = await host.getSelectionOrBody();
+    if (!text.trim()) throw invalidRequest("invalid.empty");
+    const body = { text };
+    if (job === "rewrite") {
+      optional(body, "preset", ui.preset.value);
+      optional(body, "tone", $("rewrite-tone").value);
+      optional(body, "length", $("rewrite-length").value);
+      optional(body, "instruction", $("rewrite-instruction").value);
+      if (!ui.languageField.hidden) {
+        if (!ui.language.value.trim()) throw invalidRequest("invalid.language");
+        body.language = ui.language.value.trim();
+      }
+    } else if (job === "summarize") {
+      body.format = $("summarize-format").value;
+    } else if (job === "review") {
+      body.aspects = [...f.aspects].filter((box) => box.checked).map((box) => box.value);
+      if (!body.aspects.length) throw invalidRequest("invalid.aspects");
+      optional(body, "context", $("review-context").value);
+    }
+    return { body, scope };
+  }
+
+  function resultText(job, result) {
+    if (job === "summarize") return String(result.summary ?? "");
+    if (job === "review") {
+      const count = Array.isArray(result.findings) ? result.findings.length : 0;
+      return count === 1 ? t("result.finding") : count ? t("result.findings", { count }) : "";
+    }
+    return String(result.text ?? "");
+  }
+
+  async function run(event) {
+    event?.preventDefault();
+    if (running) return;
+    clearError();
+    if (dev && !auth.currentUser()) {
+      fail(new ApiError({ error: "sign_in_required" }));
+      ui.name.focus();
+      return;
+    }
+    const job = selectedJob();
+    let request;
+    try {
+      if (!dev) await ensureSignedIn();
+      request = await buildRequest(job);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+
+    const controller = new AbortController();
+    running = { controller, job };
+    lastResult = null;
+    setBusy(true);
+    sink.set("");
+    ui.details.replaceChildren();
+    ui.progressRow.hidden = true;
+    setStatus(t("status.running", { job: t(`task.${job}`), where: t(`where.${request.scope}`) }));
+
+    try {
+      const result = await streamJob(JOB_PATHS[job], request.body, {
+        signal: controller.signal,
+        onEvent(name, data) {
+          if (name === "progress") showProgress(ui.progressRow, ui.progress, ui.progressLabel, data, t);
+          else if (name === "delta" && STREAMS_TEXT.has(job) && typeof data?.text === "string") sink.append(data.text);
+        },
+      });
+      // The final result is the cleaned text (preamble and fences removed), so it replaces what streamed.
+      const text = resultText(job, result);
+      sink.set(text);
+      renderDetails(ui.details, job, result, t);
+      lastResult = job === "review" ? null : { job, text };
+      setStatus(t("status.done"));
+    } catch (err) {
+      if (err?.name === "AbortError") {
+        setStatus(t("status.stopped"));
+      } else {
+        setStatus("");
+        fail(err instanceof ApiError ? err : new ApiError({ error: "client_error", message: String(err?.message ?? err) }));
+        if (!(err instanceof ApiError)) console.error(err);
+      }
+    } finally {
+      running = null;
+      ui.progressRow.hidden = true;
+      setBusy(false);
+    }
+  }
+
+  function setBusy(busy) {
+    ui.run.disabled = busy;
+    ui.stop.disabled = !busy;
+    ui.use.disabled = busy || !lastResult || !lastResult.text;
+    ui.output.setAttribute("aria-busy", String(busy));
+    if (busy) ui.stop.focus();
+    else if (doc.activeElement === ui.stop || doc.activeElement === doc.body) ui.run.focus();
+  }
+
+  function stop() {
+    running?.controller.abort();
+  }
+
+  async function useResult() {
+    if (!lastResult?.text) return;
+    clearError();
+    try {
+      // A rewrite replaces what it was made from; a summary or draft is added at the cursor.
+      if (lastResult.job === "rewrite") await host.replaceSelection(lastResult.text);
+      else await host.insertAtCursor(lastResult.text);
+      setStatus(t("status.used"));
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  // ---- wiring ----
+
+  ui.signIn.addEventListener("submit", signIn);
+  ui.signOut.addEventListener("click", signOut);
+  ui.form.addEventListener("change", (event) => {
+    if (event.target.name === "job") showJobOptions();
+  });
+  ui.form.addEventListener("submit", run);
+  ui.preset.addEventListener("change", showLanguageField);
+  ui.stop.addEventListener("click", stop);
+  ui.use.addEventListener("click", useResult);
+  for (const input of [ui.name, ui.email]) input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
+  doc.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && running) stop();
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !running) run(event);
+  });
+
+  showSignInMode();
+  showJobOptions();
+  const user = auth.currentUser();
+  if (user) {
+    if (dev) {
+      ui.name.value = user.name;
+      ui.email.value = user.email;
+    }
+    showSignedIn(user);
+    loadPresets();
+  } else {
+    showSignedIn(null);
+  }
+
+  return { run, stop, host };
+}
