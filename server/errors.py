@@ -64,6 +64,11 @@ class MethodNotAllowed(DrafterError):
     code, status = "method_not_allowed", 405
 
 
+class HttpsRequired(DrafterError):
+    """Something this deployment cannot produce while it is served over plain http (dev on localhost)."""
+    code, status = "https_required", 409
+
+
 class TooLarge(DrafterError):
     code, status = "too_large", 413
 

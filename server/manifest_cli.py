@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from server.errors import HttpsRequired
 from server.manifests.common import settings_from_config
 from server.manifests.package import build_package
 from server.manifests.unified import render_manifest
@@ -21,12 +22,15 @@ manifest_cli = AppGroup("manifest", help="Render the Office add-in manifests of 
 
 def render_all(config) -> dict[str, bytes]:
     settings = settings_from_config(config)
-    return {
-        "word.xml": render_word(settings),
-        "outlook.xml": render_outlook(settings),
-        "manifest.json": render_manifest(settings, settings.authority_host),
-        "package.zip": build_package(settings, settings.authority_host),
-    }
+    try:
+        return {
+            "word.xml": render_word(settings),
+            "outlook.xml": render_outlook(settings),
+            "manifest.json": render_manifest(settings, settings.authority_host),
+            "package.zip": build_package(settings, settings.authority_host),
+        }
+    except HttpsRequired as exc:  # nothing is written: admins deploy all four from one https origin
+        raise click.ClickException(exc.message) from None
 
 
 @manifest_cli.command("build")

@@ -28,11 +28,11 @@ EXTERNAL = {"https://login.microsoftonline.com",
 
 @pytest.fixture(params=["entra", "dev"])
 def deployment(request, app_config):
-    """An entra deployment on a public origin, and a dev one on localhost over plain http."""
+    """An entra deployment on a public origin, and a dev one on localhost (https, as make run serves it)."""
     if request.param == "entra":
         return {**app_config, "AUTH_MODE": "entra", "PUBLIC_URL": ORIGIN, "CLIENT_ID": CLIENT,
                 "TENANT_IDS": [TENANT]}
-    return {**app_config, "PUBLIC_URL": "http://localhost:3000"}
+    return {**app_config, "PUBLIC_URL": "https://localhost:3000"}
 
 
 @pytest.fixture
@@ -200,3 +200,22 @@ def test_build_refuses_a_file_as_the_output_folder(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["manifest", "build", "--out", str(target)])
     assert result.exit_code == 2
     assert target.read_text() == "not a folder"
+
+
+def test_over_plain_http_the_unified_manifest_is_refused_with_its_reason(app_config, tmp_path):
+    """Dev mode may serve http on localhost; the XML manifests still render, the app manifest schema takes
+    only https pages, so the unified manifest and its package are refused (409) rather than served invalid."""
+    from server.app import create_app
+
+    app = create_app({**app_config, "PUBLIC_URL": "http://localhost:3000"})
+    client = app.test_client()
+    for name in ("word.xml", "outlook.xml"):
+        assert client.get(f"/manifest/{name}").status_code == 200
+    for name in ("manifest.json", "package.zip"):
+        response = client.get(f"/manifest/{name}")
+        assert response.status_code == 409
+        body = response.get_json()
+        assert body["error"] == "https_required" and "needs an https public URL" in body["message"]
+    result = app.test_cli_runner().invoke(args=["manifest", "build", "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 1 and "needs an https public URL" in result.output
+    assert not (tmp_path / "dist").exists()

@@ -17,6 +17,7 @@ from string import Template
 from typing import Any
 from urllib.parse import urlsplit
 
+from server.errors import HttpsRequired
 from server.manifests.common import ManifestSettings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "manifest" / "manifest.json"
@@ -94,7 +95,14 @@ def _fill(node: Any, fields: dict[str, Any]) -> Any:
 
 
 def build_manifest(settings: ManifestSettings, authority_host: str = DEFAULT_AUTHORITY_HOST) -> dict[str, Any]:
-    """The manifest as a dict (tests and the package read it); `authority_host` is DRAFTER_AUTHORITY_HOST."""
+    """The manifest as a dict (tests and the package read it); `authority_host` is DRAFTER_AUTHORITY_HOST.
+
+    Raises HttpsRequired for a plain-http public URL (allowed for localhost in dev mode): the app manifest
+    schema only takes https pages, so such a manifest could never be uploaded or sideloaded."""
+    if not settings.public_url.startswith("https://"):
+        raise HttpsRequired("The unified manifest (and its package) needs an https public URL: Microsoft 365 "
+                            f"only takes add-ins served over https, and {settings.public_url} is plain http. "
+                            "Serve Drafter over https (make run does) and download it again.")
     template = json.loads(TEMPLATE.read_text(encoding="utf-8"))
     return _fill(template, _fields(settings, authority_host))
 
