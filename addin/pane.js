@@ -1,12 +1,17 @@
-// The assistant pane: sign-in, the job form, streaming, Stop, Use this, errors. It talks only to `host` (the
+// The assistant pane: sign-in, the job form, streaming, Stop, the result (changes, checks, citations), Apply as,
+// Undo, Refine, errors. It talks only to `host` (the
 // document: preview, Word or Outlook) and to the service through api.js, so every page reuses it.
 //
 // createPane({host, root, auth, i18n}):
-//   host  getSelectionOrBody(), getSelection(), replaceSelection(text), insertAtCursor(text)
+//   host  see hosts/host.js: getSelectionOrBody(), getSelection(), applyResult(text, {as}), canUndo(),
+//         undoLastApply(), selectParagraph(id), capabilities(); an older host with only replaceSelection and
+//         insertAtCursor gets Replace and Insert below (apply.js)
 //   root  the document (or an element) holding the pane's markup (ids as in preview.html)
 //   auth  a sign-in from auth.js: {mode, tokens, currentUser(), signIn(user?), signOut()}
 //   i18n  createI18n(...) from i18n.js
 import { ApiError, apiFetch, setTokenProvider, streamJob } from "./api.js";
+import { APPLY_OPTIONS, applyResult, canUndo, capabilitiesOf } from "./apply.js";
+import { diffWords, renderDiff } from "./diff.js";
 import { createTextSink, renderDetails, showError, showProgress } from "./ui.js";
 
 const JOB_PATHS = { rewrite: "/api/v1/rewrite", summarize: "/api/v1/summarize", draft: "/api/v1/draft", review: "/api/v1/review" };
@@ -16,6 +21,11 @@ const STREAMS_TEXT = new Set(["rewrite", "summarize", "draft"]); // review's fin
 const BUILT_IN = /^(tone\.(formal|neutral|friendly|concise|plain)|length\.(shorter|same|longer))$/;
 const PRESET_KINDS = new Set(["rewrite", "tone", "length"]);
 // Errors the pane itself (or its sign-in) raises have a translated message; the service's own are shown as sent.
+// Refine resends the job with the follow-up in this field (draft's instruction is the task itself: no refine).
+const REFINE_FIELD = { rewrite: "instruction", summarize: "focus" };
+const MAX_HISTORY_TURNS = 20; // server/assist/schemas.py
+// The first user turn when the original request had no instruction of its own (the model reads it).
+const NO_INSTRUCTION = "Do the task above with the settings given.";
 const CLIENT_ERRORS = new Set(["sign_in_required", "sign_in_failed", "sign_in_cancelled", "not_dev_mode", "network_error",
   "stream_cut", "bad_response"]);
 
@@ -42,7 +52,9 @@ export function createPane({ host, root = document, auth, i18n }) {
     name: $("user-name"), email: $("user-email"),
     signedIn: $("signed-in"), signedInAs: $("signed-in-as"), signOut: $("sign-out"),
     form: $("job-form"), preset: $("rewrite-preset"), language: $("rewrite-language"), languageField: $("rewrite-language-field"),
-    run: $("run"), stop: $("stop"), use: $("use"),
+    run: $("run"), stop: $("stop"), undo: $("undo"), undoReason: $("undo-reason"),
+    viewToggle: $("view-toggle"), showChanges: $("show-changes"), showResult: $("show-result"), diff: $("diff"), diffNote: $("diff-note"),
+    refineForm: $("refine-form"), refineInstruction: $("refine-instruction"), refine: $("refine"),
     status: $("status-text"), progressRow: $("progress-row"), progress: $("progress"), progressLabel: $("progress-label"),
     error: $("error"), errorMessage: $("error-message"), errorRequestRow: $("error-request-row"), errorRequestId: $("error-request-id"),
     output: $("output"), details: $("details"),
@@ -53,9 +65,13 @@ export function createPane({ host, root = document, auth, i18n }) {
 
   let running = null;     // {controller, job}
   let lastResult = null;  // {job, text}
+  let conversation = null; // {job, body, scope, history, instruction}: what Refine resends
+  let applied = false;     // an apply happened since the last undo (for hosts without canUndo)
   let signingIn = null;   // the sign-in under way (entra)
   const sink = createTextSink(ui.output);
   const presetsById = new Map();
+  const applyButtons = APPLY_OPTIONS.map((option) => ({ ...option, button: $(`apply-${option.as}`), reason: $(`apply-${option.as}-reason`) }));
+  let capabilities = capabilitiesOf(host, t);
 
   const selectedJob = () => ui.form.elements.job.value;
   const setStatus = (text) => { ui.status.textContent = text; };
@@ -250,13 +266,20 @@ export function createPane({ host, root = document, auth, i18n }) {
       fail(err);
       return;
     }
+    conversation = { job, body: request.body, scope: request.scope, history: [],
+      instruction: String(request.body[REFINE_FIELD[job]] ?? "") };
+    await send(job, request);
+  }
 
+  /** Send one job request and show what comes back; Run and Refine both end here. */
+  async function send(job, request) {
     const controller = new AbortController();
     running = { controller, job };
     lastResult = null;
     setBusy(true);
     sink.set("");
     ui.details.replaceChildren();
+    showDiff(null);
     ui.progressRow.hidden = true;
     setStatus(t("status.running", { job: t(`task.${job}`), where: t(`where.${request.scope}`) }));
 
@@ -271,8 +294,9 @@ export function createPane({ host, root = document, auth, i18n }) {
       // The final result is the cleaned text (preamble and fences removed), so it replaces what streamed.
       const text = resultText(job, result);
       sink.set(text);
-      renderDetails(ui.details, job, result, t);
+      renderDetails(ui.details, job, result, t, { onCite: capabilities.citations.available ? cite : undefined });
       lastResult = job === "review" ? null : { job, text };
+      if (job === "rewrite") showDiff(diffWords(request.body.text, text), text);
       setStatus(t("status.done"));
     } catch (err) {
       if (err?.name === "AbortError") {
@@ -292,7 +316,9 @@ export function createPane({ host, root = document, auth, i18n }) {
   function setBusy(busy) {
     ui.run.disabled = busy;
     ui.stop.disabled = !busy;
-    ui.use.disabled = busy || !lastResult || !lastResult.text;
+    showApply(busy);
+    ui.refineForm.hidden = !lastResult?.text || !REFINE_FIELD[lastResult.job] || !conversation;
+    ui.refine.disabled = busy;
     ui.output.setAttribute("aria-busy", String(busy));
     if (busy) ui.stop.focus();
     else if (doc.activeElement === ui.stop || doc.activeElement === doc.body) ui.run.focus();
@@ -302,14 +328,94 @@ export function createPane({ host, root = document, auth, i18n }) {
     running?.controller.abort();
   }
 
-  async function useResult() {
-    if (!lastResult?.text) return;
+  // ---- the result: changes, apply, undo, refine, citations ----
+
+  /** The Changes view of a rewrite (null parts: no diff, or too long to compute). */
+  function showDiff(parts, text) {
+    const hasDiff = Array.isArray(parts);
+    ui.viewToggle.hidden = !hasDiff;
+    ui.diffNote.hidden = parts !== null || text === undefined;
+    ui.diffNote.textContent = parts === null && text !== undefined ? t("result.diffTooLong") : "";
+    if (hasDiff) renderDiff(ui.diff, parts, doc);
+    else ui.diff.replaceChildren();
+    showView(hasDiff ? "changes" : "result");
+  }
+
+  function showView(view) {
+    const changes = view === "changes" && !ui.viewToggle.hidden;
+    ui.diff.hidden = !changes;
+    ui.output.hidden = changes;
+    ui.showChanges.setAttribute("aria-pressed", String(changes));
+    ui.showResult.setAttribute("aria-pressed", String(!changes));
+  }
+
+  /** Each Apply as button: enabled when there is a result and the host can; otherwise its reason shows. */
+  function showApply(busy = !!running) {
+    capabilities = capabilitiesOf(host, t);
+    const ready = !busy && !!lastResult?.text;
+    for (const { feature, button, reason } of applyButtons) {
+      const capability = capabilities[feature];
+      button.disabled = !ready || !capability.available;
+      reason.textContent = capability.available ? "" : capability.reason;
+      reason.hidden = capability.available;
+    }
+    const undo = capabilities.undo;
+    ui.undo.disabled = busy || !undo.available || !(typeof host.canUndo === "function" ? canUndo(host) : applied);
+    ui.undoReason.textContent = undo.available ? "" : undo.reason;
+    ui.undoReason.hidden = undo.available;
+  }
+
+  async function apply(as) {
+    if (!lastResult?.text || running) return;
     clearError();
     try {
-      // A rewrite replaces what it was made from; a summary or draft is added at the cursor.
-      if (lastResult.job === "rewrite") await host.replaceSelection(lastResult.text);
-      else await host.insertAtCursor(lastResult.text);
-      setStatus(t("status.used"));
+      await applyResult(host, lastResult.text, as);
+      applied = true;
+      setStatus(t(`status.applied.${as}`));
+    } catch (err) {
+      fail(err);
+    }
+    showApply();
+  }
+
+  async function undo() {
+    clearError();
+    try {
+      await host.undoLastApply();
+      applied = false;
+      setStatus(t("status.undone"));
+    } catch (err) {
+      fail(err);
+    }
+    showApply();
+    if (ui.undo.disabled) applyButtons[0].button.focus();
+  }
+
+  async function refine(event) {
+    event?.preventDefault();
+    if (running || !conversation || !lastResult?.text) return;
+    clearError();
+    const instruction = ui.refineInstruction.value.trim();
+    if (!instruction) {
+      ui.refineInstruction.setAttribute("aria-invalid", "true");
+      fail(invalidRequest("invalid.refine"));
+      ui.refineInstruction.focus();
+      return;
+    }
+    const { job, body, scope } = conversation;
+    // The service is stateless: earlier instructions and results go back as history, oldest dropped first.
+    const history = [...conversation.history,
+      { role: "user", content: conversation.instruction || NO_INSTRUCTION },
+      { role: "assistant", content: lastResult.text }].slice(-MAX_HISTORY_TURNS);
+    conversation = { ...conversation, history, instruction };
+    ui.refineInstruction.value = "";
+    await send(job, { body: { ...body, history, [REFINE_FIELD[job]]: instruction }, scope });
+  }
+
+  async function cite(id) {
+    clearError();
+    try {
+      await host.selectParagraph(id);
     } catch (err) {
       fail(err);
     }
@@ -325,7 +431,12 @@ export function createPane({ host, root = document, auth, i18n }) {
   ui.form.addEventListener("submit", run);
   ui.preset.addEventListener("change", showLanguageField);
   ui.stop.addEventListener("click", stop);
-  ui.use.addEventListener("click", useResult);
+  for (const { as, button } of applyButtons) button.addEventListener("click", () => apply(as));
+  ui.undo.addEventListener("click", undo);
+  ui.showChanges.addEventListener("click", () => showView("changes"));
+  ui.showResult.addEventListener("click", () => showView("result"));
+  ui.refineForm.addEventListener("submit", refine);
+  ui.refineInstruction.addEventListener("input", () => ui.refineInstruction.removeAttribute("aria-invalid"));
   for (const input of [ui.name, ui.email]) input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
   doc.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && running) stop();
@@ -334,6 +445,7 @@ export function createPane({ host, root = document, auth, i18n }) {
 
   showSignInMode();
   showJobOptions();
+  showApply(false);
   const user = auth.currentUser();
   if (user) {
     if (dev) {

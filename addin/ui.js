@@ -37,18 +37,47 @@ export function createTextSink(target) {
   };
 }
 
-/** The result's details below the text: summary points, review findings, rewrite checks. */
-export function renderDetails(container, job, result, t = ENGLISH) {
+/**
+ * The result's details below the text: summary points, review findings, rewrite checks. `onCite(id)`, when
+ * given, makes each source of a summary point a chip (a button) that selects that paragraph in the document.
+ */
+export function renderDetails(container, job, result, t = ENGLISH, { onCite } = {}) {
   container.replaceChildren();
   if (!result || typeof result !== "object") return;
-  if (job === "summarize") container.append(...summaryDetails(result, t));
+  if (job === "summarize") container.append(...summaryDetails(result, t, onCite));
   if (job === "review") container.append(...reviewDetails(result, t));
   if (job === "rewrite") container.append(...changeDetails(result.changes, t));
-  if (job === "rewrite" || job === "draft") container.append(...checkDetails(result.checks, t));
+  if (job !== "review") container.append(...checkDetails(result.checks, t));
   if (result.model) container.append(el("p", { className: "hint", text: t("details.model", { model: result.model }) }));
 }
 
-function summaryDetails(result, t) {
+/** A paragraph source id as the chip shows it: "p12" -> "¶ 12"; others (attachments, "a1.p3") as they are. */
+export function citationLabel(id) {
+  const match = /^p(\d+)$/.exec(String(id));
+  return match ? `¶ ${match[1]}` : String(id);
+}
+
+function citationChips(sources, t, onCite) {
+  const row = el("span", { className: "sources" });
+  for (const id of sources) {
+    const paragraph = /^p(\d+)$/.exec(String(id));
+    if (onCite && paragraph) {
+      const chip = el("button", { className: "chip", text: citationLabel(id) });
+      chip.type = "button";
+      chip.dataset.source = String(id);
+      chip.setAttribute("aria-label", t("details.cite", { n: paragraph[1] }));
+      chip.addEventListener("click", () => onCite(String(id)));
+      row.append(chip);
+    } else {
+      const label = el("span", { className: "chip static", text: citationLabel(id) });
+      if (!paragraph) label.title = t("details.citeAttachment", { id });
+      row.append(label);
+    }
+  }
+  return row;
+}
+
+function summaryDetails(result, t, onCite) {
   const blocks = [];
   const points = Array.isArray(result.points) ? result.points : [];
   if (points.length) {
@@ -57,7 +86,7 @@ function summaryDetails(result, t) {
       const item = el("li", { text: String(point.text ?? "") });
       const sources = Array.isArray(point.sources) ? point.sources : [];
       if (sources.length) {
-        item.append(el("br"), el("span", { className: "sources", text: t("details.sources", { sources: sources.join(", ") }) }));
+        item.append(el("br"), citationChips(sources, t, onCite));
       }
       list.append(item);
     }
@@ -97,29 +126,42 @@ function changeDetails(changes, t) {
   return [el("div", { className: "details-block" }, el("h4", { text: t("details.corrections", { count: changes.length }) }), list)];
 }
 
+function factList(facts) {
+  const list = el("ul");
+  for (const fact of facts) list.append(el("li", { text: describeFact(fact) }));
+  return list;
+}
+
+// The post-checks in plain words: facts that went missing, figures the model added, grade level before and after.
 function checkDetails(checks, t) {
   if (!checks || typeof checks !== "object") return [];
   const blocks = [];
-  const missing = Array.isArray(checks.facts?.missing) ? checks.facts.missing : [];
-  if (missing.length) {
-    const list = el("ul");
-    for (const fact of missing) list.append(el("li", { text: describeFact(fact) }));
-    blocks.push(el("div", { className: "details-block warning" },
-      el("h4", { text: t("details.missing") }), list));
-  } else if (checks.facts) {
+  const facts = checks.facts && typeof checks.facts === "object" ? checks.facts : null;
+  const missing = Array.isArray(facts?.missing) ? facts.missing : null;
+  const added = Array.isArray(facts?.added) ? facts.added : [];
+  if (missing?.length) {
+    blocks.push(el("div", { className: "details-block warning" }, el("h4", { text: t("details.missing") }), factList(missing)));
+  } else if (missing) {
     blocks.push(el("p", { className: "hint", text: t("details.factsKept") }));
+  }
+  if (added.length) {
+    blocks.push(el("div", { className: "details-block warning" }, el("h4", { text: t("details.added") }), factList(added)));
   }
   const readability = checks.readability;
   if (readability && typeof readability === "object") {
-    const dl = el("dl", { className: "readability" });
-    for (const [label, key] of [[t("details.gradeBefore"), "before"], [t("details.gradeAfter"), "after"]]) {
-      if (readability[key] === undefined || readability[key] === null) continue;
-      dl.append(el("dt", { text: label }), el("dd", { text: describeGrade(readability[key]) }));
-    }
+    const after = gradeOf(readability.after);
+    const before = gradeOf(readability.before);
+    const lines = [];
+    if (after !== null && before !== null) lines.push(t("details.grade", { before, after }));
+    else if (after !== null) lines.push(t("details.gradeOnly", { after }));
     const formula = readability.formula || readability.before?.formula;
-    if (formula) dl.append(el("dt", { text: t("details.formula") }), el("dd", { text: String(formula) }));
-    if (dl.childElementCount) blocks.push(el("div", { className: "details-block" }, el("h4", { text: t("details.readability") }), dl));
+    if (lines.length && formula) lines.push(t("details.formulaNote", { formula }));
+    if (lines.length) {
+      blocks.push(el("div", { className: "details-block" }, el("h4", { text: t("details.readability") }),
+        el("p", { className: "grade", text: lines.join(" ") })));
+    }
   }
+  if (checks.truncated) blocks.push(el("p", { className: "details-block warning", text: t("details.truncated") }));
   return blocks;
 }
 
@@ -132,23 +174,32 @@ function describeFact(fact) {
   return String(fact);
 }
 
-function describeGrade(value) {
+function gradeOf(value) {
   const number = typeof value === "number" ? value : value?.grade ?? value?.score ?? value?.value;
-  return typeof number === "number" ? number.toFixed(1) : String(number ?? "—");
+  return typeof number === "number" && Number.isFinite(number) ? number.toFixed(1) : null;
 }
 
-/** Show a progress event {stage, done, total} as "stage: done/total" on a <progress>. */
+/** A progress stage in plain words: map, reduce and final are the long summary's stages. */
+export function stageName(stage, t = ENGLISH) {
+  const key = `stage.${stage}`;
+  if (typeof stage === "string" && STAGES.has(stage)) return t(key);
+  return typeof stage === "string" && stage ? stage : t("progress.working");
+}
+const STAGES = new Set(["map", "reduce", "final", "review"]);
+
+/** Show a progress event {stage, done, total} as "Reading the parts: 3 of 40 done" on a <progress>. */
 export function showProgress(row, bar, label, data, t = ENGLISH) {
   row.hidden = false;
   const done = Number(data?.done) || 0;
   const total = Number(data?.total) || 0;
+  const stage = stageName(data?.stage, t);
   if (total > 0) {
     bar.max = total;
     bar.value = Math.min(done, total);
-    label.textContent = `${data?.stage ?? t("progress.working")}: ${done}/${total}`;
+    label.textContent = t("progress.count", { stage, done: Math.min(done, total), total });
   } else {
     bar.removeAttribute("value"); // indeterminate
-    label.textContent = String(data?.stage ?? t("progress.working"));
+    label.textContent = stage;
   }
 }
 

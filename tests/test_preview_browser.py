@@ -80,7 +80,7 @@ def test_a_rewrite_streams_shows_its_checks_and_goes_back_into_the_document(page
     assert "$4.2 million" in page.text_content("#details")  # the missing fact is shown plainly
     sent = upstream.requests[-1]["json"]
     assert sent["stream"] is True and "$4.2 million" in sent["messages"][-1]["content"]
-    page.click("#use")
+    page.click("#apply-replace")
     assert page.input_value("#doc") == "A shorter memo that drops the amount."
 
 
