@@ -1,70 +1,286 @@
-// The preview host: a <textarea> stands in for the document and its selection for the user's selection.
-// It offers the same calls the Word and Outlook hosts will, so the pane logic does not care where it runs,
-// and it records what the pane asked of it (for trying things out and for browser tests).
+// The preview host: the host.js contract on stand-ins in a plain page, for trying Drafter without Office and for
+// the browser tests. Three modes: "word" (a <textarea> is the document), "outlook-read" (a read-only message
+// shown as text, with its thread) and "outlook-compose" (a <textarea> is the draft). It records everything the
+// pane asked of it (inserted text, tracked changes, comments, reply forms) in `log`, which the page shows and
+// exposes as window.__drafterHostLog for tests. Nothing here renders HTML: recorded HTML is shown as text.
+import { checkCapabilities } from "../capabilities.js";
+import { textToBase64 } from "./base64.js";
+import { APPLY_AS, HostError, INSERT_MODES, normalizeText, requireCapability } from "./host.js";
 
-export class HostError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "HostError";
+export { HostError };
+
+export const PREVIEW_MODES = Object.freeze(["word", "outlook-read", "outlook-compose"]);
+
+const CHANGED = "The document changed since Drafter read it. Select the text again and run once more.";
+const NOTHING_TO_UNDO = "There is nothing to undo.";
+const ALL_SETS = { isSetSupported: () => true };  // the preview has every requirement set...
+// ...but not what only a real Office has.
+const PREVIEW_ONLY = {
+  en: {
+    fileAsDocx: "The preview has no .docx file; the document's text is summarized instead.",
+    insertDocx: "The preview cannot show a Word document; formatted results are inserted as text.",
+    attachments: "The preview message has no attachments.",
+    pinning: "The preview has only one message.",
+  },
+  fr: {
+    fileAsDocx: "L'aperçu n'a pas de fichier .docx ; le texte du document est résumé à la place.",
+    insertDocx: "L'aperçu ne peut pas afficher un document Word ; les résultats mis en forme sont insérés comme texte.",
+    attachments: "Le message d'aperçu n'a pas de pièces jointes.",
+    pinning: "L'aperçu n'a qu'un seul message.",
+  },
+};
+
+/**
+ * Paragraphs as the server's text reader numbers them: blocks separated by blank lines, ids p1..pn, with
+ * their offsets in `text` so a paragraph can be selected.
+ * @returns {{id: string, start: number, end: number, text: string}[]}
+ */
+export function paragraphsOf(text) {
+  const result = [];
+  const block = /[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*/g;  // non-blank lines, joined by single line breaks
+  for (const match of String(text).matchAll(block)) {
+    result.push({ id: `p${result.length + 1}`, start: match.index, end: match.index + match[0].length, text: match[0] });
   }
+  return result;
+}
+
+/** Plain text of an HTML string, for showing recorded HTML without rendering it. */
+export function htmlToText(html) {
+  const doc = new DOMParser().parseFromString(String(html ?? ""), "text/html");
+  return (doc.body?.textContent ?? "").trim();
 }
 
 export class PreviewHost {
-  /** @param {HTMLTextAreaElement} textarea */
-  constructor(textarea) {
-    this.name = "preview";
-    this.textarea = textarea;
-    this.requests = [];   // what the pane asked for, in order: {op, ...}
-    this.target = null;   // the range last read: {start, end, text}
-  }
-
   /**
-   * The selected text, or the whole document when nothing is selected. Remembers the range so that
-   * replaceSelection puts the result back where it came from even if focus has moved since.
-   * @returns {Promise<{text: string, scope: "selection" | "body"}>}
+   * @param {Object} options
+   * @param {"word" | "outlook-read" | "outlook-compose"} [options.mode]
+   * @param {HTMLTextAreaElement} [options.textarea]   the document (word) or the draft (outlook-compose)
+   * @param {HTMLElement} [options.message]            the read-only message body (outlook-read): its value or text
+   * @param {string} [options.subject]                 the message's subject (outlook-read)
+   * @param {(entry: object) => void} [options.onRecord]  told of each recorded request (the page's visible log)
+   * @param {string} [options.language]                the pane's language, for capability reasons
+   * A bare <textarea> is accepted too (the original constructor): Word mode on it.
    */
-  async getSelectionOrBody() {
-    const { value, selectionStart: start, selectionEnd: end } = this.textarea;
-    const selected = end > start && value.slice(start, end).trim() !== "";
-    this.target = selected ? { start, end, text: value.slice(start, end) } : { start: 0, end: value.length, text: value };
-    this.requests.push({ op: "getSelectionOrBody", scope: selected ? "selection" : "body" });
-    return { text: this.target.text, scope: selected ? "selection" : "body" };
+  constructor(options = {}) {
+    if (typeof HTMLTextAreaElement !== "undefined" && options instanceof HTMLTextAreaElement) options = { textarea: options };
+    const { mode = "word", textarea = null, message = null, subject = "", onRecord = () => {}, language = "en" } = options;
+    if (!PREVIEW_MODES.includes(mode)) throw new HostError(`Unknown preview mode: ${mode}`);
+    this.kind = mode;
+    this.name = mode;
+    this.textarea = textarea;
+    this.message = message;
+    this.subject = subject;
+    this.language = /^fr\b/i.test(language) ? "fr" : "en";
+    this.onRecord = onRecord;
+    this.log = [];        // what the pane asked for, in order: {op, ...}
+    this.requests = this.log;  // the original name
+    this.target = null;   // the range last read: {start, end, text}
+    this.last = null;     // the last apply: {before, after, start}; value snapshots for undo
   }
 
-  /** The selected text only ("" when nothing is selected); does not change what replaceSelection targets. */
+  capabilities() {
+    const result = checkCapabilities(this.kind, ALL_SETS, this.language);
+    for (const [feature, reason] of Object.entries(PREVIEW_ONLY[this.language])) {
+      result[feature] = { available: false, reason: result[feature].available ? reason : result[feature].reason };
+    }
+    return result;
+  }
+
+  // ---- reading ----
+
+  async readSelection() {
+    requireCapability(this.capabilities(), "readSelection");
+    const { value, selectionStart: start, selectionEnd: end } = this.textarea;
+    this.target = { start, end, text: value.slice(start, end) };
+    this.#record({ op: "readSelection" });
+    return { text: this.target.text, scope: "selection" };
+  }
+
+  async readAll() {
+    requireCapability(this.capabilities(), "readBody");
+    if (this.kind === "outlook-read") {
+      this.target = null;
+      this.#record({ op: "readAll" });
+      return { text: normalizeText(this.#messageText()), scope: "body" };
+    }
+    const { value } = this.textarea;
+    this.target = { start: 0, end: value.length, text: value };
+    this.#record({ op: "readAll" });
+    return { text: value, scope: "body" };
+  }
+
+  /** The selection when it has non-blank text, else the whole body. */
+  async getSelectionOrBody() {
+    if (this.kind !== "outlook-read") {
+      const { value, selectionStart: start, selectionEnd: end } = this.textarea;
+      if (end > start && value.slice(start, end).trim() !== "") {
+        this.target = { start, end, text: value.slice(start, end) };
+        this.#record({ op: "getSelectionOrBody", scope: "selection" });
+        return { text: this.target.text, scope: "selection" };
+      }
+    }
+    const read = await this.readAll();
+    this.log[this.log.length - 1].op = "getSelectionOrBody";
+    this.log[this.log.length - 1].scope = "body";
+    return read;
+  }
+
+  /** The selected text only ("" when nothing is selected, and always in a message being read). */
   async getSelection() {
+    if (this.kind === "outlook-read") return "";
     const { value, selectionStart: start, selectionEnd: end } = this.textarea;
     return value.slice(start, end);
   }
 
+  /** Word: the body as text. Outlook read: the body as an HTML document. Compose: the draft as text. */
+  async readForSummary() {
+    if (this.kind === "outlook-read") {
+      const html = messageDocument(this.subject, this.#messageText());
+      this.#record({ op: "readForSummary", as: "document" });
+      return { document: { filename: "message.html", content_base64: textToBase64(html) }, attachments: [], skipped: [] };
+    }
+    const { text } = await this.readAll();
+    this.log[this.log.length - 1].op = "readForSummary";
+    return { text, skipped: [] };
+  }
+
+  // ---- writing ----
+
+  /** @param {string} text @param {"cursor" | "replace" | "end"} [mode] */
+  async insertText(text, mode = "cursor") {
+    requireCapability(this.capabilities(), mode === "replace" ? "replace" : "insertHtml");
+    if (!INSERT_MODES.includes(mode)) throw new HostError(`Unknown insert mode: ${mode}`);
+    const { value, selectionStart, selectionEnd } = this.textarea;
+    if (mode === "replace") {
+      const { start, end } = this.#checkedTarget();
+      this.#write(text, start, end);
+    } else {
+      const at = mode === "end" ? value.length : selectionEnd;
+      const before = at > 0 && !value.slice(0, at).endsWith("\n") ? "\n\n" : "";
+      this.#write(before + text, at, at);
+    }
+    this.target = mode === "replace" ? { start: this.last.start, end: this.last.start + text.length, text } : null;
+    this.#record({ op: "insertText", mode, text, selection: [selectionStart, selectionEnd] });
+  }
+
+  /** HTML (or docx, which the preview cannot show) is recorded, and its text inserted. */
+  async insertRendered(rendered, mode = "cursor") {
+    requireCapability(this.capabilities(), "insertHtml");
+    const html = typeof rendered?.html === "string" ? rendered.html : null;
+    const text = html !== null ? htmlToText(html) : String(rendered?.text ?? "");
+    if (html === null && typeof rendered?.text !== "string") throw new HostError(PREVIEW_ONLY[this.language].insertDocx);
+    await this.insertText(text, mode);
+    this.log.pop();
+    this.#record({ op: "insertRendered", mode, html, text });
+  }
+
   /**
-   * Put `text` where the last getSelectionOrBody read from (the selection, or the whole document).
-   * Refuses, rather than overwrite, when the user has edited that text since it was read.
+   * Put `text` back where the last read came from: replace, tracked (recorded as a tracked change), below (a new
+   * paragraph after it) or comment (recorded, the document unchanged).
    */
-  async replaceSelection(text) {
-    const { value } = this.textarea;
-    let { start, end } = this.target ?? { start: this.textarea.selectionStart, end: this.textarea.selectionEnd };
-    if (this.target && value.slice(start, end) !== this.target.text) {
-      throw new HostError("The document changed since Drafter read it. Select the text again and run once more.");
+  async applyResult(text, { as = "replace" } = {}) {
+    if (!APPLY_AS.includes(as)) throw new HostError(`Unknown way to apply: ${as}`);
+    const feature = { replace: "replace", tracked: "trackedChanges", below: "insertBelow", comment: "comments" }[as];
+    requireCapability(this.capabilities(), feature);
+    const { start, end, text: original } = this.#checkedTarget();
+    if (as === "comment") {
+      this.#record({ op: "comment", on: original, text });
+      return;
+    }
+    if (as === "below") {
+      this.#write(`\n\n${text}`, end, end);
+      this.target = { start: end + 2, end: end + 2 + text.length, text };
+      this.#record({ op: "insertBelow", after: original, text });
+      return;
     }
     this.#write(text, start, end);
     this.target = { start, end: start + text.length, text };
-    this.requests.push({ op: "replaceSelection", text });
+    this.#record(as === "tracked" ? { op: "trackedChange", deleted: original, inserted: text } : { op: "replace", text });
   }
 
-  /** Insert `text` at the cursor (after the selection when there is one). */
+  /** The original call: applyResult(text) as a replacement. */
+  async replaceSelection(text) {
+    await this.applyResult(text, { as: "replace" });
+    this.log[this.log.length - 1].op = "replaceSelection";
+  }
+
+  /** The original call: insertText(text, "cursor"). */
   async insertAtCursor(text) {
-    const at = this.textarea.selectionEnd;
-    const before = at > 0 && !this.textarea.value.slice(0, at).endsWith("\n") ? "\n\n" : "";
-    this.#write(before + text, at, at);
+    await this.insertText(text, "cursor");
+    this.log[this.log.length - 1].op = "insertAtCursor";
+  }
+
+  canUndo() {
+    return this.last !== null && this.capabilities().undo.available;
+  }
+
+  /** Puts the text back as it was before the last apply, if nothing changed it since. */
+  async undoLastApply() {
+    requireCapability(this.capabilities(), "undo");
+    if (!this.last) throw new HostError(NOTHING_TO_UNDO);
+    if (this.textarea.value !== this.last.after) throw new HostError(CHANGED);
+    this.textarea.value = this.last.before;
+    this.textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    this.last = null;
     this.target = null;
-    this.requests.push({ op: "insertAtCursor", text });
+    this.#record({ op: "undo" });
+  }
+
+  /** Selects paragraph "p<n>" of the document and moves focus there (a citation chip). */
+  async selectParagraph(id) {
+    requireCapability(this.capabilities(), "citations");
+    const match = /^p([1-9]\d*)$/.exec(String(id));
+    if (!match) throw new HostError(`Drafter can only go to a paragraph of the document, not ${id}.`);
+    const paragraph = paragraphsOf(this.textarea.value)[Number(match[1]) - 1];
+    if (!paragraph) throw new HostError(`The document has no paragraph ${match[1]} any more.`);
+    this.textarea.focus();
+    this.textarea.setSelectionRange(paragraph.start, paragraph.end);
+    this.#record({ op: "selectParagraph", id });
+  }
+
+  /** Outlook read: records the reply form (the page shows it as text). */
+  async openReply(html) {
+    requireCapability(this.capabilities(), "replyForm");
+    this.#record({ op: "openReply", html: String(html ?? ""), text: htmlToText(html) });
+  }
+
+  /** The preview's document never changes under the pane. */
+  async onContextChanged() {}
+
+  #messageText() {
+    return this.message.value ?? this.message.textContent;
+  }
+
+  #checkedTarget() {
+    const { value, selectionStart, selectionEnd } = this.textarea;
+    const target = this.target ?? { start: selectionStart, end: selectionEnd, text: value.slice(selectionStart, selectionEnd) };
+    if (value.slice(target.start, target.end) !== target.text) throw new HostError(CHANGED);
+    return target;
   }
 
   #write(text, start, end) {
+    const before = this.textarea.value;
     this.textarea.setRangeText(text, start, end, "select");
+    this.last = { before, after: this.textarea.value, start };
     // Let anything listening to the document (autosave, counters) hear about the change.
     this.textarea.dispatchEvent(new Event("input", { bubbles: true }));
     this.textarea.focus();
   }
+
+  #record(entry) {
+    const recorded = { mode: this.kind, ...entry };
+    this.log.push(recorded);
+    this.onRecord(recorded);
+  }
+}
+
+/** A message body as a small HTML document, built as a DOM (never by pasting text into markup). */
+function messageDocument(subject, body) {
+  const doc = document.implementation.createHTMLDocument(subject || "Message");
+  for (const paragraph of paragraphsOf(normalizeText(body))) {
+    const p = doc.createElement("p");
+    p.textContent = paragraph.text;
+    doc.body.append(p);
+  }
+  return `<!doctype html>\n${new XMLSerializer().serializeToString(doc.documentElement)}`;
 }
