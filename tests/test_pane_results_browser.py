@@ -1,0 +1,123 @@
+"""The pane's result panel in a real browser against the real app and the fake upstream model: a rewrite shows
+its word-level changes and goes back in as a replacement or below, Undo reverses it where the host can, Refine
+resends the job with its history, summary points carry citation chips, and an apply choice the host cannot do
+is disabled with its one-line reason. Uses the browser fixtures of tests/test_preview_browser.py."""
+from __future__ import annotations
+
+import pytest
+
+from tests import test_preview_browser as preview_browser
+
+# the preview browser tests' fixtures, shared: Chromium, the app on loopback, the signed-in preview page
+browser = preview_browser.browser
+served = preview_browser.served
+page = preview_browser.page
+expect = preview_browser.expect
+
+pytestmark = pytest.mark.browser
+
+REWRITE = "The department reviewed the 2023 pilot, which gave $4.2 million to 37 organisations."
+
+
+def rewrite(page, upstream, reply=REWRITE):
+    upstream.queue_reply(reply)
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+
+
+def test_a_rewrite_shows_its_changes_word_by_word_and_the_result_on_request(page, upstream):
+    rewrite(page, upstream)
+    expect(page.locator("#diff")).to_be_visible()
+    expect(page.locator("#show-changes")).to_have_attribute("aria-pressed", "true")
+    assert page.locator("#diff ins").count() > 0 and page.locator("#diff del").count() > 0
+    assert "gave" in " ".join(page.locator("#diff ins").all_text_contents()).split()
+    page.click("#show-result")
+    expect(page.locator("#output")).to_be_visible()
+    expect(page.locator("#diff")).to_be_hidden()
+    expect(page.locator("#output")).to_have_text(REWRITE)
+    page.click("#show-changes")
+    expect(page.locator("#diff")).to_be_visible()
+
+
+def test_replace_then_undo(page, upstream):
+    original = page.input_value("#doc")
+    rewrite(page, upstream)
+    page.click("#apply-replace")
+    expect(page.locator("#status-text")).to_have_text("Replaced in the document.")
+    assert page.input_value("#doc") == REWRITE
+    if page.locator("#undo-reason").is_visible():  # a host without undo says why instead
+        assert page.text_content("#undo-reason").strip()
+        expect(page.locator("#undo")).to_be_disabled()
+        return
+    expect(page.locator("#undo")).to_be_enabled()
+    page.click("#undo")
+    expect(page.locator("#status-text")).to_have_text("The last apply was undone.")
+    assert page.input_value("#doc") == original
+    expect(page.locator("#undo")).to_be_disabled()
+
+
+def test_insert_below_keeps_the_original(page, upstream):
+    original = page.input_value("#doc")
+    page.locator("#doc").evaluate("(box) => box.setSelectionRange(box.value.length, box.value.length)")
+    rewrite(page, upstream)
+    page.click("#apply-below")
+    expect(page.locator("#status-text")).to_have_text("Inserted below in the document.")
+    now = page.input_value("#doc")
+    assert now.startswith(original.rstrip()) and now.rstrip().endswith(REWRITE)
+
+
+def test_refine_resends_the_job_with_its_history(page, upstream):
+    rewrite(page, upstream)
+    expect(page.locator("#refine-form")).to_be_visible()
+    page.fill("#refine-instruction", "shorter")
+    upstream.queue_reply("The pilot gave $4.2 million to 37 organisations.")
+    page.click("#refine")
+    expect(page.locator("#output")).to_have_text("The pilot gave $4.2 million to 37 organisations.")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    messages = upstream.requests[-1]["json"]["messages"]
+    assert {"role": "assistant", "content": REWRITE} in messages
+    assert "shorter" in messages[-1]["content"]
+
+
+def test_an_empty_refinement_is_refused_plainly(page, upstream):
+    rewrite(page, upstream)
+    count = len(upstream.requests)
+    page.click("#refine")
+    expect(page.locator("#error-message")).to_have_text("Say how to change the result, for example “shorter”.")
+    assert len(upstream.requests) == count
+
+
+def test_summary_points_carry_citation_chips(page, upstream):
+    page.check("input[name=job][value=summarize]")
+    upstream.queue_reply("- The pilot reached rural applicants. [p3]\n- Renew it for three years. [p5]")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    chips = page.locator("#details .chip")
+    expect(chips.first).to_be_visible()
+    assert "¶ 3" in chips.all_text_contents()
+    buttons = page.locator("#details button.chip")
+    if buttons.count():  # the host can select paragraphs: a chip is a button that does
+        button = buttons.first
+        assert button.get_attribute("aria-label").startswith("Select paragraph")
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#error")).to_be_hidden()
+        selected = page.locator("#doc").evaluate("(box) => box.value.slice(box.selectionStart, box.selectionEnd)")
+        assert selected.strip()
+
+
+def test_an_apply_choice_the_host_cannot_do_is_disabled_with_its_reason(page, served, upstream):
+    for url in (None, f"{served}/addin/preview.html?mode=outlook-compose"):
+        if url:
+            page.goto(url)
+            page.wait_for_selector("#signed-in:not([hidden])")
+        rewrite(page, upstream)
+        for choice in ("replace", "tracked", "below", "comment"):
+            button = page.locator(f"#apply-{choice}")
+            if button.is_disabled():
+                reason = page.locator(f"#apply-{choice}-reason")
+                expect(reason).to_be_visible()
+                assert reason.text_content().strip()
+                assert button.get_attribute("aria-describedby") == f"apply-{choice}-reason"
+                return
+    pytest.fail("every apply choice was available in every preview mode")
