@@ -156,8 +156,10 @@ export class PreviewHost {
       this.#write(text, start, end);
     } else {
       const at = mode === "end" ? value.length : selectionEnd;
+      // Keep the inserted text a paragraph of its own, as Word and Outlook do with an inserted paragraph.
       const before = at > 0 && !value.slice(0, at).endsWith("\n") ? "\n\n" : "";
-      this.#write(before + text, at, at);
+      const after = at < value.length && !value.slice(at).startsWith("\n") ? "\n\n" : "";
+      this.#write(before + text + after, at, at);
     }
     this.target = mode === "replace" ? { start: this.last.start, end: this.last.start + text.length, text } : null;
     this.#record({ op: "insertText", mode, text, selection: [selectionStart, selectionEnd] });
