@@ -13,6 +13,9 @@ TARGETS = {
     "xlsx_rss": ("peak RSS, extracting the 50,000-row .xlsx (fresh process)", 300.0, "MB"),
     "upload_rss": ("peak RSS, extracting a ~50 MB .xlsx with limits raised to 60 MB (fresh process)", 300.0, "MB"),
     "upload_413": ("a 50 MB request: bytes read before its 413 (at the 10 MB body limit)", 0.0, "MB"),
+    "pane_size": ("the pane's own JavaScript and CSS, gzipped (office.js and MSAL excluded)", 150.0, "KB"),
+    "pane_paint": ("first paint, headless Chromium on loopback, median of fresh loads", 300.0, "ms"),
+    "pane_fcp": ("first contentful paint, headless Chromium on loopback, median of fresh loads", 300.0, "ms"),
 }
 
 
@@ -44,6 +47,13 @@ def checks(results: dict) -> list[tuple[str, str, float, float, str, bool]]:
         add("upload_413", upload["read_bytes"] / 1024 / 1024, f" (answered {upload['status']})")
         if upload["status"] != 413:  # no 413 is a failure whatever was read
             rows[-1] = (*rows[-1][:5], False)
+    if "pane" in results:
+        p = results["pane"]
+        add("pane_size", p["size"]["gzip_bytes"] / 1024, f" ({len(p['size']['files'])} files)")
+        for name in ("taskpane", "preview"):
+            block = p["paint"][name]
+            add("pane_paint", block["first_paint_median_ms"], f" ({block['path']})")
+            add("pane_fcp", block["first_contentful_paint_median_ms"], f" ({block['path']})")
     return rows
 
 
@@ -111,6 +121,8 @@ def markdown(results: dict) -> str:
         out += _longdoc_section(results)
     if "documents" in results:
         out += _documents_section(results["documents"])
+    if "pane" in results:
+        out += _pane_section(results["pane"])
     return "\n".join(out) + "\n"
 
 
@@ -321,4 +333,33 @@ def _documents_section(d: dict) -> list[str]:
     out += ["", f"50 MB request: answered {upload['status']} ({upload['error']}) after reading "
             f"{upload['read_bytes']:,} of its {upload['body_bytes']:,} bytes; that process's peak RSS "
             f"{upload['peak_mb']:.0f} MB (+{upload['added_mb']:.0f} MB over its RSS before the request)."]
+    return out
+
+
+def _pane_section(p: dict) -> list[str]:
+    size, paint = p["size"], p["paint"]
+    out = ["", "## 5. Task pane budgets (bench/pane.py)", "",
+           "What was run:", "",
+           f"- Size: every .js and .css under addin/ except addin/vendor/ (MSAL), {len(size['files'])} files, each "
+           "compressed alone with Python's `gzip.compress(data, compresslevel=9)` (gzip -9), summed. Office.js "
+           "is loaded from Microsoft's CDN and is not in the repository, so it is not counted.",
+           f"- Paint: `python {p['service']['argv']}` (dev auth, plain HTTP on loopback) serving the pages; "
+           f"`{p['chromium_path']} {' '.join(p['chromium_args'])}` (Chromium {paint['chromium']}) through "
+           "Playwright. Each load is a fresh browser context (empty cache), after one unmeasured load per page; "
+           "`first-paint` and `first-contentful-paint` are read from "
+           "`performance.getEntriesByType(\"paint\")` (ms from navigation start). /addin/taskpane.html runs "
+           "with a fake `Office` global (Word, en-US) injected before its scripts and the Office.js CDN request "
+           "answered with an empty script, as tests/test_preview_browser.py does; /addin/preview.html runs "
+           "as is (Word stand-in, signed out).", "",
+           "| file | bytes | gzipped |", "| --- | --- | --- |"]
+    out += [f"| {f['path']} | {f['bytes']:,} | {f['gzip_bytes']:,} |" for f in size["files"]]
+    out += [f"| total | {size['bytes']:,} | {size['gzip_bytes']:,} ({size['gzip_bytes'] / 1024:.1f} KB) |", "",
+            "| page | loads | first paint median | first contentful paint median | first paint runs (ms) | "
+            "first contentful paint runs (ms) |", "| --- | --- | --- | --- | --- | --- |"]
+    for name in ("taskpane", "preview"):
+        b = paint[name]
+        out.append(f"| {b['path']} | {b['loads']} | {b['first_paint_median_ms']:.0f} ms | "
+                   f"{b['first_contentful_paint_median_ms']:.0f} ms | "
+                   f"{', '.join(f'{v:.0f}' for v in b['first_paint_ms'])} | "
+                   f"{', '.join(f'{v:.0f}' for v in b['first_contentful_paint_ms'])} |")
     return out
