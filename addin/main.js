@@ -14,21 +14,24 @@ const mode = PREVIEW_MODES.includes(requested) ? requested : "word";
 for (const section of document.querySelectorAll("[data-mode]")) section.hidden = section.dataset.mode !== mode;
 $("mode").value = mode;
 
+// The intro names what the stand-in is in this mode (a Word document, the message read, the message written).
+$("intro").dataset.i18n = `preview.intro.${mode}`;
 const i18n = createI18n(pickLanguage(navigator.language));
 translatePage(document, i18n);
 
-/** One line of the visible log for a recorded request; reads are left out (they change nothing). */
+/** One line of the visible log for a recorded request, in the page's language; reads are left out. */
 function describe(entry) {
+  const t = i18n.t;
   switch (entry.op) {
-    case "replace": case "replaceSelection": return `Replaced the text with: ${entry.text}`;
-    case "trackedChange": return `Tracked change: deleted "${entry.deleted}", inserted "${entry.inserted}"`;
-    case "comment": return `Comment on "${entry.on}": ${entry.text}`;
-    case "insertBelow": return `Inserted below: ${entry.text}`;
-    case "insertText": case "insertAtCursor": return `Inserted (${entry.mode ?? "cursor"}): ${entry.text}`;
-    case "insertRendered": return `Inserted formatted text (${entry.mode}): ${entry.html ?? entry.text}`;
-    case "undo": return "Undid the last change.";
-    case "selectParagraph": return `Selected paragraph ${entry.id}.`;
-    case "openReply": return `Opened a reply form: ${entry.text}`;
+    case "replace": case "replaceSelection": return t("preview.log.replace", { text: entry.text });
+    case "trackedChange": return t("preview.log.tracked", { deleted: entry.deleted, inserted: entry.inserted });
+    case "comment": return t("preview.log.comment", { on: entry.on, text: entry.text });
+    case "insertBelow": return t("preview.log.below", { text: entry.text });
+    case "insertText": case "insertAtCursor": return t("preview.log.insert", { mode: entry.mode ?? "cursor", text: entry.text });
+    case "insertRendered": return t("preview.log.rendered", { mode: entry.mode, text: entry.html ?? entry.text });
+    case "undo": return t("preview.log.undo");
+    case "selectParagraph": return t("preview.log.select", { id: entry.id });
+    case "openReply": return t("preview.log.reply", { text: entry.text });
     default: return null;
   }
 }
