@@ -12,10 +12,12 @@
 import { ApiError, apiFetch, setTokenProvider, streamJob } from "./api.js";
 import { APPLY_OPTIONS, applyResult, canUndo, capabilitiesOf } from "./apply.js";
 import { diffWords, renderDiff } from "./diff.js";
+import { insertDraft, jobsFor, openReply, replyContext, summaryRequest } from "./flows.js";
 import { createTextSink, renderDetails, showError, showProgress } from "./ui.js";
 
-const JOB_PATHS = { rewrite: "/api/v1/rewrite", summarize: "/api/v1/summarize", draft: "/api/v1/draft", review: "/api/v1/review" };
-const STREAMS_TEXT = new Set(["rewrite", "summarize", "draft"]); // review's findings arrive whole in `result`
+const JOB_PATHS = { rewrite: "/api/v1/rewrite", summarize: "/api/v1/summarize", draft: "/api/v1/draft", review: "/api/v1/review",
+  reply: "/api/v1/draft" };
+const STREAMS_TEXT = new Set(["rewrite", "summarize", "draft", "reply"]); // review's findings arrive whole in `result`
 // Tones and lengths have their own menus; the preset menu offers rewrite presets (proofread, translate, an
 // admin's own) and any tone or length an admin added beyond the built-in ones.
 const BUILT_IN = /^(tone\.(formal|neutral|friendly|concise|plain)|length\.(shorter|same|longer))$/;
@@ -57,7 +59,9 @@ export function createPane({ host, root = document, auth, i18n }) {
     refineForm: $("refine-form"), refineInstruction: $("refine-instruction"), refine: $("refine"),
     status: $("status-text"), progressRow: $("progress-row"), progress: $("progress"), progressLabel: $("progress-label"),
     error: $("error"), errorMessage: $("error-message"), errorRequestRow: $("error-request-row"), errorRequestId: $("error-request-id"),
-    output: $("output"), details: $("details"),
+    output: $("output"), details: $("details"), jobReasons: $("job-reasons"), flowNotice: $("flow-notice"),
+    insertDraftOption: $("insert-draft-option"), insertDraft: $("insert-draft"), insertDraftReason: $("insert-draft-reason"),
+    openReplyOption: $("open-reply-option"), openReply: $("open-reply"), openReplyReason: $("open-reply-reason"),
   };
   const doc = root.ownerDocument ?? root;
   const dev = auth.mode === "dev";
@@ -75,6 +79,33 @@ export function createPane({ host, root = document, auth, i18n }) {
 
   const selectedJob = () => ui.form.elements.job.value;
   const setStatus = (text) => { ui.status.textContent = text; };
+
+  /** The host's own jobs, under its own names; a job this Office cannot do is disabled with its reason. */
+  function showJobs() {
+    const jobs = new Map(jobsFor(host).map((entry) => [entry.job, entry]));
+    const reasons = [];
+    for (const radio of ui.form.querySelectorAll('input[name="job"]')) {
+      const entry = jobs.get(radio.value);
+      const label = radio.closest("label");
+      label.hidden = !entry;
+      radio.disabled = !entry?.available;
+      if (!entry) continue;
+      label.querySelector("span").textContent = t(entry.labelKey);
+      if (!entry.available) reasons.push(t("task.unavailable", { job: t(entry.labelKey), reason: entry.reason }));
+    }
+    ui.jobReasons.textContent = reasons.join(" ");
+    ui.jobReasons.hidden = !reasons.length;
+    const checked = ui.form.querySelector('input[name="job"]:checked');
+    if (!checked || checked.disabled || checked.closest("label").hidden) {
+      const first = [...ui.form.querySelectorAll('input[name="job"]')].find((radio) => !radio.disabled && !radio.closest("label").hidden);
+      if (first) first.checked = true;
+    }
+  }
+
+  function showNotice(text) {
+    ui.flowNotice.textContent = text;
+    ui.flowNotice.hidden = !text;
+  }
 
   function showJobOptions() {
     const job = selectedJob();
@@ -217,6 +248,20 @@ export function createPane({ host, root = document, auth, i18n }) {
       optional(body, "context", await host.getSelection());
       return { body, scope: "cursor" };
     }
+    if (job === "reply") {
+      // The thread is the context the model answers; the reply opens in Outlook, never sent by Drafter.
+      const instruction = $("reply-instruction").value.trim() || t("reply.default");
+      const context = await replyContext(host);
+      if (!context.trim()) throw invalidRequest("invalid.empty");
+      return { body: { instruction, kind: "reply", context }, scope: "body" };
+    }
+    if (job === "summarize") {
+      const { body, scope, skipped, notice } = await summaryRequest(host);
+      if (!body.document && !body.attachments && !String(body.text ?? "").trim()) throw invalidRequest("invalid.empty");
+      body.format = $("summarize-format").value;
+      const left = skipped.map((item) => `${item.name} (${item.reason})`).join(", ");
+      return { body, scope, notice: [notice, left ? t("flow.skipped", { list: left }) : ""].filter(Boolean).join(" ") };
+    }
     const { text, scope } = await host.getSelectionOrBody();
     if (!text.trim()) throw invalidRequest("invalid.empty");
     const body = { text };
@@ -229,8 +274,6 @@ export function createPane({ host, root = document, auth, i18n }) {
         if (!ui.language.value.trim()) throw invalidRequest("invalid.language");
         body.language = ui.language.value.trim();
       }
-    } else if (job === "summarize") {
-      body.format = $("summarize-format").value;
     } else if (job === "review") {
       body.aspects = [...f.aspects].filter((box) => box.checked).map((box) => box.value);
       if (!body.aspects.length) throw invalidRequest("invalid.aspects");
@@ -261,7 +304,9 @@ export function createPane({ host, root = document, auth, i18n }) {
     let request;
     try {
       if (!dev) await ensureSignedIn();
+      showNotice("");
       request = await buildRequest(job);
+      showNotice(request.notice ?? "");
     } catch (err) {
       fail(err);
       return;
@@ -298,6 +343,7 @@ export function createPane({ host, root = document, auth, i18n }) {
       lastResult = job === "review" ? null : { job, text };
       if (job === "rewrite") showDiff(diffWords(request.body.text, text), text);
       setStatus(t("status.done"));
+      if (job === "reply" && text) await openReplyForm();
     } catch (err) {
       if (err?.name === "AbortError") {
         setStatus(t("status.stopped"));
@@ -359,6 +405,7 @@ export function createPane({ host, root = document, auth, i18n }) {
       reason.textContent = capability.available ? "" : capability.reason;
       reason.hidden = capability.available;
     }
+    showFlowButtons(ready);
     const undo = capabilities.undo;
     ui.undo.disabled = busy || !undo.available || !(typeof host.canUndo === "function" ? canUndo(host) : applied);
     ui.undoReason.textContent = undo.available ? "" : undo.reason;
@@ -376,6 +423,47 @@ export function createPane({ host, root = document, auth, i18n }) {
       fail(err);
     }
     showApply();
+  }
+
+  /** Insert at the cursor for a draft, Open as a reply for a reply; each disabled with its reason when it cannot. */
+  function showFlowButtons(ready) {
+    const all = typeof host.capabilities === "function" ? host.capabilities() ?? {} : {};
+    const flows = [
+      [ui.insertDraftOption, ui.insertDraft, ui.insertDraftReason, "draft", all.insertHtml],
+      [ui.openReplyOption, ui.openReply, ui.openReplyReason, "reply", all.replyForm],
+    ];
+    for (const [option, button, reason, job, capability] of flows) {
+      const offered = jobsFor(host).some((entry) => entry.job === job);
+      const available = capability ? !!capability.available : true;
+      option.hidden = !offered;
+      button.disabled = !ready || lastResult?.job !== job || !available;
+      reason.textContent = available ? "" : String(capability.reason ?? "");
+      reason.hidden = available;
+    }
+  }
+
+  async function insertDraftResult() {
+    if (lastResult?.job !== "draft" || running) return;
+    clearError();
+    try {
+      await insertDraft(host, lastResult.text);
+      applied = true;
+      setStatus(t("status.inserted"));
+    } catch (err) {
+      fail(err);
+    }
+    showApply();
+  }
+
+  async function openReplyForm() {
+    if (lastResult?.job !== "reply") return;
+    clearError();
+    try {
+      await openReply(host, lastResult.text);
+      setStatus(t("status.replyOpened"));
+    } catch (err) {
+      fail(err);
+    }
   }
 
   async function undo() {
@@ -433,6 +521,8 @@ export function createPane({ host, root = document, auth, i18n }) {
   ui.stop.addEventListener("click", stop);
   for (const { as, button } of applyButtons) button.addEventListener("click", () => apply(as));
   ui.undo.addEventListener("click", undo);
+  ui.insertDraft.addEventListener("click", insertDraftResult);
+  ui.openReply.addEventListener("click", openReplyForm);
   ui.showChanges.addEventListener("click", () => showView("changes"));
   ui.showResult.addEventListener("click", () => showView("result"));
   ui.refineForm.addEventListener("submit", refine);
@@ -444,6 +534,7 @@ export function createPane({ host, root = document, auth, i18n }) {
   });
 
   showSignInMode();
+  showJobs();
   showJobOptions();
   showApply(false);
   const user = auth.currentUser();

@@ -1,0 +1,90 @@
+// The host-specific flows of the pane: which jobs a host offers (and why one is off), what Summarize sends,
+// how a draft goes into the document or message, and the Outlook reply form. Pure of the DOM; the pane wires it.
+import { apiFetch } from "./api.js";
+
+// Jobs per host kind, in display order. "reply" is the draft job with the thread as context, opened as a reply.
+export const JOBS_BY_HOST = Object.freeze({
+  word: ["rewrite", "summarize", "draft", "review"],
+  "outlook-compose": ["draft", "rewrite", "review"],
+  "outlook-read": ["summarize", "reply"],
+  preview: ["rewrite", "summarize", "draft", "review"],
+});
+
+// The capability each job cannot do without (its reason is shown when it is missing).
+const JOB_NEEDS = { rewrite: "readBody", summarize: "readBody", draft: "insertHtml", review: "readBody", reply: "replyForm" };
+
+// Host-specific names of a job: task.<job>.<kind> when present, else task.<job>.
+const LABEL_KEYS = {
+  "outlook-compose": { draft: "task.draft.email", rewrite: "task.rewrite.selection", review: "task.review.coach" },
+  "outlook-read": { summarize: "task.summarize.thread" },
+};
+
+/** The jobs of this host: [{job, labelKey, available, reason}]. */
+export function jobsFor(host) {
+  const kind = host?.kind ?? host?.name ?? "preview";
+  const capabilities = typeof host?.capabilities === "function" ? host.capabilities() ?? {} : {};
+  return (JOBS_BY_HOST[kind] ?? JOBS_BY_HOST.preview).map((job) => {
+    const capability = capabilities[JOB_NEEDS[job]];
+    const available = capability ? !!capability.available : true;
+    return { job, labelKey: LABEL_KEYS[kind]?.[job] ?? `task.${job}`, available, reason: available ? "" : String(capability.reason ?? "") };
+  });
+}
+
+/**
+ * The summarize body from host.readForSummary(): {document} or {text}, plus attachments when there are any,
+ * and the attachments left out ({name, reason}) for the pane to list. Hosts without it send the text they read.
+ */
+export async function summaryRequest(host) {
+  if (typeof host.readForSummary !== "function") {
+    const { text, scope } = await host.getSelectionOrBody();
+    return { body: { text }, scope, skipped: [], notice: "" };
+  }
+  const material = await host.readForSummary();
+  const body = {};
+  if (material?.document) body.document = material.document;
+  else body.text = String(material?.text ?? "");
+  if (Array.isArray(material?.attachments) && material.attachments.length) body.attachments = material.attachments;
+  const skipped = Array.isArray(material?.skipped) ? material.skipped : [];
+  return { body, scope: "body", skipped, notice: String(material?.notice ?? "") };
+}
+
+const can = (host, feature) => {
+  const capability = typeof host.capabilities === "function" ? host.capabilities()?.[feature] : null;
+  return !!capability?.available;
+};
+
+/** A result rendered by the service: the {docx_base64} JSON form, or {html}. */
+export async function render(markdown, format, { signal } = {}) {
+  const answer = await apiFetch("/api/v1/documents/render", { body: { markdown, format }, signal, headers: { Accept: "application/json" } });
+  return format === "docx" ? { docx_base64: String(answer?.docx_base64 ?? "") } : { html: String(answer?.html ?? "") };
+}
+
+/**
+ * Puts a draft in at the cursor: Word gets a rendered .docx (headings, lists and tables keep the document's
+ * styles), Outlook compose rendered HTML, any other host the plain text. Returns how: "docx", "html" or "text".
+ */
+export async function insertDraft(host, markdown) {
+  if (typeof host.insertRendered === "function" && can(host, "insertDocx")) {
+    await host.insertRendered(await render(markdown, "docx"), "cursor");
+    return "docx";
+  }
+  if (typeof host.insertRendered === "function" && host.kind === "outlook-compose" && can(host, "insertHtml")) {
+    await host.insertRendered(await render(markdown, "html"), "cursor");
+    return "html";
+  }
+  if (typeof host.insertText === "function") await host.insertText(markdown, "cursor");
+  else await host.insertAtCursor(markdown);
+  return "text";
+}
+
+/** The thread as the reply's context: the message body as text (what the model answers). */
+export async function replyContext(host) {
+  const { text } = await host.readAll();
+  return text;
+}
+
+/** Opens Outlook's reply form with the draft rendered as HTML. */
+export async function openReply(host, markdown) {
+  const { html } = await render(markdown, "html");
+  await host.openReply(html);
+}

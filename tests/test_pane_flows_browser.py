@@ -1,0 +1,105 @@
+"""The pane's host-specific flows in a real browser against the real app and the fake upstream model: Word's
+draft goes in as a rendered .docx, Outlook compose's as HTML, Outlook read summarizes the message as a document
+and opens a drafted reply in a reply form. Uses the browser fixtures of tests/test_preview_browser.py."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests import test_preview_browser as preview_browser
+
+browser = preview_browser.browser
+served = preview_browser.served
+page = preview_browser.page
+expect = preview_browser.expect
+
+pytestmark = pytest.mark.browser
+
+DRAFT = "# Update\n\n- The pilot ended.\n- The report is due Friday."
+
+# Stands in for a Word that has insertDocx (the preview cannot show a .docx): records what it was given.
+WORD_WITH_DOCX = """() => {
+  const host = window.__drafterHost;
+  const capabilities = host.capabilities.bind(host);
+  host.capabilities = () => ({ ...capabilities(), insertDocx: { available: true, reason: "" } });
+  host.insertRendered = async (rendered, mode) => { host.log.push({ op: "insertRendered", mode, ...rendered }); };
+}"""
+
+
+def switch(page, served, mode):
+    page.goto(f"{served}/addin/preview.html?mode={mode}")
+    page.wait_for_selector("#signed-in:not([hidden])")
+
+
+def draft(page, upstream, instruction="Tell the team the pilot ended"):
+    upstream.queue_reply(DRAFT)
+    page.check('input[name="job"][value="draft"]')
+    page.fill("#draft-instruction", instruction)
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+
+
+def log(page):
+    return page.evaluate("() => window.__drafterHostLog.map((entry) => ({...entry}))")
+
+
+def test_word_offers_its_four_jobs_and_inserts_a_draft_as_a_rendered_docx(page, upstream):
+    visible = [page.get_attribute(f'input[value="{job}"]', "value") for job in ("rewrite", "summarize", "draft", "review")
+               if page.locator(f'input[name="job"][value="{job}"]').is_visible()]
+    assert visible == ["rewrite", "summarize", "draft", "review"]
+    expect(page.locator('input[name="job"][value="reply"]')).to_be_hidden()
+    page.evaluate(WORD_WITH_DOCX)
+    draft(page, upstream)
+    page.click("#insert-draft")
+    expect(page.locator("#status-text")).to_have_text("Inserted at the cursor.")
+    inserted = [entry for entry in log(page) if entry["op"] == "insertRendered"]
+    assert len(inserted) == 1 and inserted[0]["mode"] == "cursor"
+    assert base64.b64decode(inserted[0]["docx_base64"])[:2] == b"PK"  # a real .docx (a zip) from /documents/render
+
+
+def test_word_without_insert_docx_inserts_the_plain_text(page, upstream):
+    draft(page, upstream)
+    page.click("#insert-draft")
+    expect(page.locator("#status-text")).to_have_text("Inserted at the cursor.")
+    assert [entry["op"] for entry in log(page)][-1] == "insertText"
+    assert "The report is due Friday." in page.input_value("#doc")
+
+
+def test_outlook_compose_drafts_an_email_and_inserts_it_as_html(page, served, upstream):
+    switch(page, served, "outlook-compose")
+    expect(page.locator('input[name="job"][value="draft"] + span')).to_have_text("Draft email")
+    expect(page.locator('input[name="job"][value="summarize"]')).to_be_hidden()
+    draft(page, upstream)
+    page.click("#insert-draft")
+    expect(page.locator("#status-text")).to_have_text("Inserted at the cursor.")
+    entry = log(page)[-1]
+    assert entry["op"] == "insertRendered" and "<li>" in entry["html"] and "The report is due Friday." in entry["html"]
+    assert "The pilot ended." in page.input_value("#compose-body")
+
+
+def test_outlook_read_summarizes_the_message_as_a_document(page, served, upstream):
+    switch(page, served, "outlook-read")
+    expect(page.locator('input[name="job"][value="summarize"]')).to_be_checked()
+    expect(page.locator('input[name="job"][value="rewrite"]')).to_be_hidden()
+    upstream.queue_reply("- The sender asks for the report.")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    assert any(entry["op"] == "readForSummary" and entry["as"] == "document" for entry in log(page))
+    prompt = str(upstream.requests[-1]["json"]["messages"])
+    body = page.text_content("#message-body").split()
+    assert body and body[0] in prompt  # the message document's text reached the model
+
+
+def test_outlook_read_drafts_a_reply_and_opens_it_in_a_reply_form(page, served, upstream):
+    switch(page, served, "outlook-read")
+    upstream.queue_reply("Thank you. The report will be ready on Friday.")
+    page.check('input[name="job"][value="reply"]')
+    page.fill("#reply-instruction", "Say yes")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("The reply is open in Outlook: check it before you send it.")
+    opened = [entry for entry in log(page) if entry["op"] == "openReply"]
+    assert len(opened) == 1 and "The report will be ready on Friday." in opened[0]["html"] and "<p>" in opened[0]["html"]
+    sent = upstream.requests[-1]["json"]["messages"]
+    assert "Say yes" in str(sent) and page.text_content("#message-body").split()[0] in str(sent)
+    expect(page.locator("#reply")).to_be_visible()
