@@ -72,6 +72,11 @@ def test_preview_redirects_to_the_page(static_client):
     assert response.headers["Location"].endswith("/addin/preview.html")
 
 
+def test_preview_redirect_keeps_the_mode(static_client):
+    response = static_client.get("/preview?mode=outlook-read")
+    assert response.headers["Location"].endswith("/addin/preview.html?mode=outlook-read")
+
+
 @pytest.mark.parametrize("url", [
     "/addin/../server/config.py",
     "/addin/%2e%2e/server/config.py",

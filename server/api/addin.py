@@ -11,7 +11,7 @@ import os
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, send_from_directory
+from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
 bp = Blueprint("addin", __name__)
@@ -80,7 +80,8 @@ def config_json():
 
 @bp.get("/preview")
 def preview():
-    return redirect("/addin/preview.html", code=302)
+    query = request.query_string.decode("latin-1")  # ?mode=outlook-read and the like travel on
+    return redirect("/addin/preview.html" + (f"?{query}" if query else ""), code=302)
 
 
 @bp.get("/addin/<path:path>")
