@@ -83,6 +83,70 @@ def _url(value: str) -> str:
     return text
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _host(host: str, value: str) -> str:
+    """`host` (already lower case) as a URL writes it: an ASCII DNS name, an IPv4 address, or [IPv6]."""
+    try:
+        address = ipaddress.ip_address(host)
+        return f"[{address.compressed}]" if address.version == 6 else address.compressed
+    except ValueError:
+        pass
+    if not host.isascii():
+        try:
+            hint = f" such as {host.encode('idna').decode('ascii')}"
+        except UnicodeError:
+            hint = ""
+        raise ValueError(f"the host must be written in ASCII (its xn-- punycode form{hint}), as Office and Entra "
+                         f"ID compare hosts as written, got {value!r}")
+    if len(host) > 253 or not all(DNS_LABEL.match(label) for label in host.split(".")):
+        raise ValueError(f"{host!r} is not a valid host name, got {value!r}")
+    return host
+
+
+def _port(parts, value: str) -> int | None:
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or above 65535
+        port = 0
+    if port == 0:
+        raise ValueError(f"the port must be a number from 1 to 65535, got {value!r}")
+    return port
+
+
+def _origin(value: str) -> str:
+    """The public origin, normalized: scheme and host in lower case (both are case-insensitive), the default
+    port and a trailing slash dropped; a path, query, fragment, user or bad port is refused (the manifests
+    name pages at fixed paths under the origin, and Office compares its host and port with the SSO resource)."""
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+    if parts.path.strip("/") or "?" in text or "#" in text or "@" in parts.netloc:
+        raise ValueError(f"must be an origin without path, query, fragment or user (the manifests name pages at "
+                         f"fixed paths under it), got {value!r}")
+    host, port = _host(parts.hostname, value), _port(parts, value)
+    suffix = f":{port}" if port and port != DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
+def _link(name: str, value: str) -> str:
+    """An https link the manifests carry, with its scheme and host in lower case; path and query as written."""
+    parts = urlsplit(value)
+    if (parts.scheme != "https" or not parts.hostname or "@" in parts.netloc or len(value) > 2048
+            or any(ch.isspace() for ch in value)):
+        raise ConfigError(f"{PREFIX}{name}: must be an https URL of at most 2048 characters without a user (the "
+                          f"manifests link to it), got {value!r}")
+    try:
+        host, port = _host(parts.hostname, value), _port(parts, value)
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}{name}: {exc}") from None
+    netloc = host + (f":{port}" if port and port != 443 else "")
+    return parts._replace(scheme="https", netloc=netloc).geturl()
+
+
 def _version(value: str) -> str:
     text = str(value).strip()
     if text and not re.fullmatch(r"\d{1,5}\.\d{1,5}\.\d{1,5}", text):
@@ -111,13 +175,13 @@ def _guid(value: str) -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("PUBLIC_URL", _url, "https://localhost:3000",
+    Setting("PUBLIC_URL", _origin, "https://localhost:3000",
             "https origin of the pane and API (http only for localhost in dev mode)"),
     Setting("AUTH_MODE", _choice("entra", "dev"), "entra", "entra in production; dev issues local tokens"),
     Setting("DEV_ALLOW_NON_LOOPBACK", _bool, False, "let dev auth run on a non-loopback public URL"),
     Setting("CLIENT_ID", _guid, "", "the Entra application (client) ID"),
     Setting("CLIENT_SECRET", _str, "", "the Entra client secret (on-behalf-of, client credentials)"),
-    Setting("APP_ID_URI", _str, "", "the Entra application ID URI, api://<host>/<client-id>"),
+    Setting("APP_ID_URI", _str, "", "the Entra application ID URI, api://<host[:port] of PUBLIC_URL>/<client-id>"),
     Setting("TENANT_IDS", _guid_list, [], "comma-separated tenant allow-list"),
     Setting("AUTHORITY_HOST", _url, "https://login.microsoftonline.com", "Entra authority host"),
     Setting("CLIENT_CERTIFICATE_PATH", _str, "",
@@ -221,11 +285,8 @@ MANIFEST_TEXT_LIMITS = {"ADDIN_NAME": 30, "PROVIDER_NAME": 32, "ADDIN_DESCRIPTIO
 
 
 def _check_public_url(config: dict) -> None:
-    """An origin the manifests can name: https (http only for localhost in dev mode), no path, query or user."""
+    """An origin the manifests can name (the parser normalized it): https, http only for localhost in dev mode."""
     public = urlsplit(config["PUBLIC_URL"])
-    if public.path not in {"", "/"} or public.query or public.fragment or public.username or public.password:
-        raise ConfigError(f"{PREFIX}PUBLIC_URL: must be an origin without path, query or user (the manifests "
-                          f"name pages at fixed paths under it), got {config['PUBLIC_URL']!r}")
     if public.scheme != "https" and not (config["AUTH_MODE"] == "dev" and is_loopback_host(public.hostname)):
         raise ConfigError(f"{PREFIX}PUBLIC_URL: must be https (Office only loads add-ins over https; http is "
                           f"allowed for localhost in dev mode only), got {config['PUBLIC_URL']!r}")
@@ -233,19 +294,57 @@ def _check_public_url(config: dict) -> None:
 
 def _check_manifest_settings(config: dict) -> None:
     for name in ("SUPPORT_URL", "PRIVACY_URL", "TERMS_URL"):
-        value = config[name]
-        if value and (urlsplit(value).scheme != "https" or not urlsplit(value).hostname or any(
-                ch.isspace() for ch in value)):
-            raise ConfigError(f"{PREFIX}{name}: must be an https URL (the manifests link to it), got {value!r}")
+        if config[name]:
+            config[name] = _link(name, config[name])
     for name, limit in MANIFEST_TEXT_LIMITS.items():
         if not 1 <= len(config[name]) <= limit:
             raise ConfigError(f"{PREFIX}{name}: must be 1 to {limit} characters (the unified manifest's "
                               f"limit), got {len(config[name])}")
 
 
+# The three manifests' ids, each with the kind its default is derived from (server.manifests.common.derived_id).
+MANIFEST_IDS = (("WORD_ADDIN_ID", "word", "the Word add-in"), ("OUTLOOK_ADDIN_ID", "outlook", "the Outlook add-in"),
+                ("APP_ID", "app", "the unified app"))
+
+
+def _check_manifest_ids(config: dict) -> None:
+    """Each manifest keeps its own id: the admin center (and Office) would take two equal ids for one add-in."""
+    from server.manifests.common import derived_id  # imported here: that module reads this one's settings
+
+    def label(name: str, what: str) -> str:
+        return PREFIX + name if config[name] else f"the default id of {what}"
+
+    seen: dict[str, tuple[str, str]] = {}  # id -> (setting, what it identifies)
+    for name, kind, what in MANIFEST_IDS:
+        value = str(config[name] or derived_id(config["PUBLIC_URL"], kind)).lower()
+        if value in seen:
+            earlier, earlier_what = seen[value]
+            # Derived ids never collide with each other, so one of the two is set: name that one.
+            culprit, other = (name, label(earlier, earlier_what)) if config[name] else (earlier, label(name, what))
+            raise ConfigError(f"{PREFIX}{culprit}: the same id as {other} ({value}); the Word add-in, the Outlook "
+                              "add-in and the unified app each need their own, or the admin center takes two of "
+                              "them for one add-in")
+        seen[value] = (name, what)
+
+
+def _check_app_id_uri(config: dict) -> None:
+    """Office single sign-on needs the resource to be api://<the pane's host[:port]>/<client id>."""
+    uri = config["APP_ID_URI"]
+    if not uri:
+        return  # derived as api://<host[:port]>/<client id> where it is used
+    if not config["CLIENT_ID"]:
+        raise ConfigError(f"{PREFIX}APP_ID_URI: set without DRAFTER_CLIENT_ID (it must be api://<host>/<client id>)")
+    expected = f"api://{urlsplit(config['PUBLIC_URL']).netloc}/{config['CLIENT_ID']}"
+    if uri.lower() != expected.lower():
+        raise ConfigError(f"{PREFIX}APP_ID_URI: must be {expected} (Office single sign-on needs api://, the host "
+                          f"and port of DRAFTER_PUBLIC_URL and DRAFTER_CLIENT_ID), got {uri!r}")
+
+
 def _check_combinations(config: dict) -> None:
     _check_public_url(config)
     _check_manifest_settings(config)
+    _check_manifest_ids(config)
+    _check_app_id_uri(config)
     public = urlsplit(config["PUBLIC_URL"])
     if config["AUTH_MODE"] == "dev":
         if not is_loopback_host(public.hostname) and not config["DEV_ALLOW_NON_LOOPBACK"]:

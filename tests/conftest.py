@@ -131,7 +131,9 @@ def entra_obo_config(app_config, fake_entra, fake_graph, obo_grant, identity_ca_
     """Settings for an entra-mode app that can ask for on-behalf-of tokens and read the fake Graph."""
     from tests.fakes.entra import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
-    return {**app_config, "AUTH_MODE": "entra", "CLIENT_ID": DEFAULT_CLIENT_ID, "APP_ID_URI": API_APP_ID_URI,
+    # PUBLIC_URL: config refuses an application ID URI that is not api://<its host>/<client id> (Office SSO).
+    return {**app_config, "AUTH_MODE": "entra", "PUBLIC_URL": "https://drafter.agency.test",
+            "CLIENT_ID": DEFAULT_CLIENT_ID, "APP_ID_URI": API_APP_ID_URI,
             "CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "TENANT_IDS": [fake_entra.tenant_id],
             "AUTHORITY_HOST": fake_entra.authority_host, "GRAPH_URL": fake_graph.url}
 

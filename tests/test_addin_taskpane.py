@@ -84,8 +84,9 @@ def test_config_in_dev_mode_says_dev_and_nothing_else(client):
     ({}, f"api://drafter.agency.test/{CLIENT.lower()}", f"https://login.microsoftonline.com/{TENANT}"),
     ({"TENANT_IDS": [TENANT, OTHER_TENANT]}, f"api://drafter.agency.test/{CLIENT.lower()}",
      "https://login.microsoftonline.com/organizations"),
-    ({"APP_ID_URI": "api://drafter.example/custom", "AUTHORITY_HOST": "https://login.microsoftonline.us"},
-     "api://drafter.example/custom", f"https://login.microsoftonline.us/{TENANT}"),
+    # A configured APP_ID_URI is passed on as written (config only accepts api://<host>/<client id>, any case).
+    ({"APP_ID_URI": f"api://drafter.agency.test/{CLIENT.upper()}", "AUTHORITY_HOST": "https://login.microsoftonline.us"},
+     f"api://drafter.agency.test/{CLIENT.upper()}", f"https://login.microsoftonline.us/{TENANT}"),
 ])
 def test_config_in_entra_mode_names_the_app_scope_and_authority(app_config, overrides, app_id_uri, authority):
     response = get(make_client(entra(app_config, **overrides)), "/addin/config.json")

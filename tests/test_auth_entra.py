@@ -27,7 +27,8 @@ def entra():
 
 def entra_settings(app_config: dict, entra: FakeEntra, monkeypatch) -> dict:
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", entra.ca_path)
-    return {**app_config, "AUTH_MODE": "entra", "CLIENT_ID": API_CLIENT_ID, "APP_ID_URI": APP_ID_URI,
+    return {**app_config, "AUTH_MODE": "entra", "PUBLIC_URL": "https://drafter.agency.test",  # APP_ID_URI's host
+            "CLIENT_ID": API_CLIENT_ID, "APP_ID_URI": APP_ID_URI,
             "TENANT_IDS": [entra.tenant_id], "AUTHORITY_HOST": entra.authority_host}
 
 

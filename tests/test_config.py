@@ -120,3 +120,185 @@ def test_wsgi_prints_one_line_and_exits_on_bad_config(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == ("drafter: configuration error: DRAFTER_AUTH_MODE: must be one of entra, dev, "
                                      "got 'sideways'")
+
+
+# --- the public origin: normalized where URLs are case-insensitive, refused where the manifests would break ----
+
+@pytest.mark.parametrize(("public_url", "expected"), [
+    ("HTTPS://Drafter.Agency.GOV", "https://drafter.agency.gov"),  # schemes and hosts are case-insensitive
+    ("https://drafter.agency.gov/", "https://drafter.agency.gov"),
+    ("https://drafter.agency.gov//", "https://drafter.agency.gov"),
+    ("https://drafter.agency.gov:443", "https://drafter.agency.gov"),  # the default port is no port
+    ("HTTPS://DRAFTER.agency.gov:443/", "https://drafter.agency.gov"),
+    ("https://drafter.agency.gov:", "https://drafter.agency.gov"),
+    ("https://drafter.agency.gov:8443/", "https://drafter.agency.gov:8443"),
+    ("https://xn--gency-fra.gov", "https://xn--gency-fra.gov"),
+    ("https://10.1.2.3:443", "https://10.1.2.3"),
+    ("  https://drafter.agency.gov  ", "https://drafter.agency.gov"),
+])
+def test_the_public_url_is_normalized_at_load(public_url, expected):
+    assert config.load({**ENTRA, "DRAFTER_PUBLIC_URL": public_url})["PUBLIC_URL"] == expected
+
+
+@pytest.mark.parametrize(("public_url", "expected"), [
+    ("HTTP://LOCALHOST:3000", "http://localhost:3000"),
+    ("http://localhost:80/", "http://localhost"),
+    ("https://[::1]:3000", "https://[::1]:3000"),
+    ("https://[0:0:0:0:0:0:0:1]:443", "https://[::1]"),
+])
+def test_a_dev_origin_is_normalized_too(public_url, expected):
+    assert config.load({"DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": public_url})["PUBLIC_URL"] == expected
+
+
+@pytest.mark.parametrize(("public_url", "expected"), [
+    ("https://drafter.ägency.gov", "DRAFTER_PUBLIC_URL: the host must be written in ASCII (its xn-- punycode form "
+                                   "such as drafter.xn--gency-fra.gov)"),
+    ("https://DRAFTER.ÄGENCY.gov", "DRAFTER_PUBLIC_URL: the host must be written in ASCII"),
+    ("https://@drafter.agency.gov", "DRAFTER_PUBLIC_URL: must be an origin"),  # an empty user is still a user
+    ("https://ann@drafter.agency.gov", "DRAFTER_PUBLIC_URL: must be an origin"),
+    ("https://drafter.agency.gov?", "DRAFTER_PUBLIC_URL: must be an origin"),  # an empty query is still one
+    ("https://drafter.agency.gov#", "DRAFTER_PUBLIC_URL: must be an origin"),
+    ("https://drafter.agency.gov/#pane", "DRAFTER_PUBLIC_URL: must be an origin"),
+    ("https://drafter.agency.gov/addin/", "DRAFTER_PUBLIC_URL: must be an origin"),
+    ("https://drafter.agency.gov:0", "DRAFTER_PUBLIC_URL: the port must be a number from 1 to 65535"),
+    ("https://drafter.agency.gov:65536", "DRAFTER_PUBLIC_URL: the port must be a number from 1 to 65535"),
+    ("https://drafter.agency.gov:https", "DRAFTER_PUBLIC_URL: the port must be a number from 1 to 65535"),
+    ("https://drafter.agency.gov.", "DRAFTER_PUBLIC_URL: 'drafter.agency.gov.' is not a valid host name"),
+    ("https://drafter_1.agency.gov", "DRAFTER_PUBLIC_URL: 'drafter_1.agency.gov' is not a valid host name"),
+    ("https://drafter agency.gov", "DRAFTER_PUBLIC_URL: 'drafter agency.gov' is not a valid host name"),
+    ("https://drafter.agency.gov\\pane", "DRAFTER_PUBLIC_URL: 'drafter.agency.gov\\\\pane' is not a valid host"),
+    ("https://-drafter.agency.gov", "DRAFTER_PUBLIC_URL: '-drafter.agency.gov' is not a valid host name"),
+    ("https://%64rafter.agency.gov", "DRAFTER_PUBLIC_URL: '%64rafter.agency.gov' is not a valid host name"),
+    ("https://" + "a" * 64 + ".gov", "DRAFTER_PUBLIC_URL: '" + "a" * 64 + ".gov' is not a valid host name"),
+    ("https:/drafter.agency.gov", "DRAFTER_PUBLIC_URL: must be an http(s) URL"),
+    ("drafter.agency.gov", "DRAFTER_PUBLIC_URL: must be an http(s) URL"),
+])
+def test_public_url_forms_that_would_fail_later_are_refused_in_one_line(public_url, expected):
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({**ENTRA, "DRAFTER_PUBLIC_URL": public_url})
+    assert str(caught.value).startswith(expected)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("SUPPORT_URL", "HTTPS://Intranet.Agency.GOV/Help?App=Drafter", "https://intranet.agency.gov/Help?App=Drafter"),
+    ("PRIVACY_URL", "https://agency.gov:443/privacy#data", "https://agency.gov/privacy#data"),
+    ("TERMS_URL", "https://agency.gov:8443/Terms", "https://agency.gov:8443/Terms"),
+])
+def test_manifest_links_keep_their_path_but_not_their_case_or_default_port(name, value, expected):
+    assert config.load({**ENTRA, f"DRAFTER_{name}": value})[name] == expected
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("SUPPORT_URL", "https://ann@intranet.agency.gov/help", "DRAFTER_SUPPORT_URL: must be an https URL"),
+    ("PRIVACY_URL", "https://agency.gov/" + "p" * 2040, "DRAFTER_PRIVACY_URL: must be an https URL of at most 2048"),
+    ("TERMS_URL", "https://agency.gov:99999/terms", "DRAFTER_TERMS_URL: the port must be a number"),
+    ("TERMS_URL", "https://ägency.gov/terms", "DRAFTER_TERMS_URL: the host must be written in ASCII"),
+])
+def test_manifest_links_that_the_manifests_cannot_carry_are_refused(name, value, expected):
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({**ENTRA, f"DRAFTER_{name}": value})
+    assert str(caught.value).startswith(expected)
+    assert "\n" not in str(caught.value)
+
+
+# --- the application ID URI: what Office single sign-on requires -------------------------------------------
+
+@pytest.mark.parametrize(("public_url", "app_id_uri"), [
+    ("https://drafter.agency.gov", f"api://drafter.agency.gov/{CLIENT}"),
+    ("https://drafter.agency.gov:8443", f"api://drafter.agency.gov:8443/{CLIENT}"),
+    ("https://drafter.agency.gov:443", f"api://drafter.agency.gov/{CLIENT}"),  # the origin drops :443
+    ("HTTPS://Drafter.Agency.gov", f"api://drafter.agency.gov/{CLIENT}"),
+    ("https://drafter.agency.gov", f"api://Drafter.Agency.gov/{CLIENT.upper()}"),  # kept as written
+])
+def test_an_app_id_uri_on_the_panes_host_and_port_is_accepted(public_url, app_id_uri):
+    settings = config.load({**ENTRA, "DRAFTER_PUBLIC_URL": public_url, "DRAFTER_APP_ID_URI": app_id_uri})
+    assert settings["APP_ID_URI"] == app_id_uri
+
+
+@pytest.mark.parametrize(("environ", "expected"), [
+    ({"DRAFTER_PUBLIC_URL": "https://drafter.agency.gov:8443", "DRAFTER_APP_ID_URI": f"api://drafter.agency.gov/{CLIENT}"},
+     f"DRAFTER_APP_ID_URI: must be api://drafter.agency.gov:8443/{CLIENT} (Office single sign-on needs api://, the "
+     "host and port of DRAFTER_PUBLIC_URL and DRAFTER_CLIENT_ID), got 'api://drafter.agency.gov/"),
+    ({"DRAFTER_PUBLIC_URL": "https://drafter.agency.gov", "DRAFTER_APP_ID_URI": f"api://drafter.agency.gov:443/{CLIENT}"},
+     f"DRAFTER_APP_ID_URI: must be api://drafter.agency.gov/{CLIENT} "),
+    ({"DRAFTER_PUBLIC_URL": "https://drafter.agency.gov", "DRAFTER_APP_ID_URI": f"api://agency.gov/{CLIENT}"},
+     f"DRAFTER_APP_ID_URI: must be api://drafter.agency.gov/{CLIENT} "),
+    ({"DRAFTER_PUBLIC_URL": "https://drafter.agency.gov",
+      "DRAFTER_APP_ID_URI": "api://drafter.agency.gov/99999999-2222-3333-4444-555555555555"},
+     f"DRAFTER_APP_ID_URI: must be api://drafter.agency.gov/{CLIENT} "),
+    ({"DRAFTER_PUBLIC_URL": "https://drafter.agency.gov", "DRAFTER_APP_ID_URI": f"https://drafter.agency.gov/{CLIENT}"},
+     f"DRAFTER_APP_ID_URI: must be api://drafter.agency.gov/{CLIENT} "),
+    ({"DRAFTER_PUBLIC_URL": "https://drafter.agency.gov", "DRAFTER_APP_ID_URI": f"api://drafter.agency.gov/{CLIENT}/"},
+     f"DRAFTER_APP_ID_URI: must be api://drafter.agency.gov/{CLIENT} "),
+    ({"DRAFTER_PUBLIC_URL": "https://drafter.agency.gov",
+      "DRAFTER_APP_ID_URI": f"api://drafter.agency.gov/{CLIENT}/access_as_user"},
+     f"DRAFTER_APP_ID_URI: must be api://drafter.agency.gov/{CLIENT} "),
+    ({"DRAFTER_PUBLIC_URL": "https://drafter.agency.gov", "DRAFTER_APP_ID_URI": "api://drafter.agency.gov"},
+     f"DRAFTER_APP_ID_URI: must be api://drafter.agency.gov/{CLIENT} "),
+])
+def test_an_app_id_uri_that_office_sso_would_refuse_is_refused_in_one_line(environ, expected):
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({**ENTRA, **environ})
+    assert str(caught.value).startswith(expected)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_app_id_uri_needs_a_client_id():
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({"DRAFTER_AUTH_MODE": "dev", "DRAFTER_APP_ID_URI": "api://localhost:3000/x"})
+    assert str(caught.value) == "DRAFTER_APP_ID_URI: set without DRAFTER_CLIENT_ID (it must be api://<host>/<client id>)"
+
+
+# --- the manifests' ids: GUIDs, one per manifest ------------------------------------------------------------
+
+WORD_ID, OUTLOOK_ID, APP_ID = ("0e7c2a4b-1111-4222-8333-94445555666" + last for last in "678")
+
+
+@pytest.mark.parametrize("name", ["WORD_ADDIN_ID", "OUTLOOK_ADDIN_ID", "APP_ID"])
+@pytest.mark.parametrize("value", ["drafter-word", "{0e7c2a4b-1111-4222-8333-944455556666}",
+                                   "0e7c2a4b111142228333944455556666", "0e7c2a4b-1111-4222-8333-94445555666",
+                                   "0e7c2a4b-1111-4222-8333-94445555666g"])
+def test_a_manifest_id_that_is_not_a_guid_is_refused(name, value):
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({**ENTRA, f"DRAFTER_{name}": value})
+    assert str(caught.value) == f"DRAFTER_{name}: must be a GUID, got {value!r}"
+
+
+def _derived(kind: str, public_url: str = "https://localhost:3000") -> str:
+    from server.manifests.common import derived_id
+
+    return derived_id(public_url, kind)
+
+
+@pytest.mark.parametrize(("environ", "culprit", "other"), [
+    ({"DRAFTER_WORD_ADDIN_ID": WORD_ID, "DRAFTER_OUTLOOK_ADDIN_ID": WORD_ID}, "OUTLOOK_ADDIN_ID", "DRAFTER_WORD_ADDIN_ID"),
+    ({"DRAFTER_WORD_ADDIN_ID": WORD_ID, "DRAFTER_OUTLOOK_ADDIN_ID": WORD_ID.upper()}, "OUTLOOK_ADDIN_ID",
+     "DRAFTER_WORD_ADDIN_ID"),
+    ({"DRAFTER_WORD_ADDIN_ID": WORD_ID, "DRAFTER_APP_ID": WORD_ID}, "APP_ID", "DRAFTER_WORD_ADDIN_ID"),
+    ({"DRAFTER_OUTLOOK_ADDIN_ID": OUTLOOK_ID, "DRAFTER_APP_ID": OUTLOOK_ID}, "APP_ID", "DRAFTER_OUTLOOK_ADDIN_ID"),
+    ({"DRAFTER_WORD_ADDIN_ID": WORD_ID, "DRAFTER_OUTLOOK_ADDIN_ID": WORD_ID, "DRAFTER_APP_ID": WORD_ID},
+     "OUTLOOK_ADDIN_ID", "DRAFTER_WORD_ADDIN_ID"),
+    # An admin who copies one downloaded manifest's id into another's setting:
+    ({"DRAFTER_WORD_ADDIN_ID": _derived("outlook")}, "WORD_ADDIN_ID", "the default id of the Outlook add-in"),
+    ({"DRAFTER_OUTLOOK_ADDIN_ID": _derived("word")}, "OUTLOOK_ADDIN_ID", "the default id of the Word add-in"),
+    ({"DRAFTER_APP_ID": _derived("word")}, "APP_ID", "the default id of the Word add-in"),
+    ({"DRAFTER_APP_ID": _derived("outlook")}, "APP_ID", "the default id of the Outlook add-in"),
+    ({"DRAFTER_WORD_ADDIN_ID": _derived("app")}, "WORD_ADDIN_ID", "the default id of the unified app"),
+    ({"DRAFTER_PUBLIC_URL": "HTTPS://Drafter.Agency.gov:443/",
+      "DRAFTER_OUTLOOK_ADDIN_ID": _derived("app", "https://drafter.agency.gov")}, "OUTLOOK_ADDIN_ID",
+     "the default id of the unified app"),
+])
+def test_equal_manifest_ids_are_refused_in_one_line(environ, culprit, other):
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({**ENTRA, **environ})
+    message = str(caught.value)
+    assert message.startswith(f"DRAFTER_{culprit}: the same id as {other} (")
+    assert "each need their own" in message and "\n" not in message
+
+
+def test_distinct_manifest_ids_are_kept():
+    settings = config.load({**ENTRA, "DRAFTER_WORD_ADDIN_ID": WORD_ID.upper(), "DRAFTER_OUTLOOK_ADDIN_ID": OUTLOOK_ID,
+                            "DRAFTER_APP_ID": APP_ID})
+    assert (settings["WORD_ADDIN_ID"], settings["OUTLOOK_ADDIN_ID"], settings["APP_ID"]) == (WORD_ID, OUTLOOK_ID, APP_ID)
+    assert config.load({**ENTRA, "DRAFTER_WORD_ADDIN_ID": _derived("word")})["WORD_ADDIN_ID"] == _derived("word")

@@ -131,6 +131,142 @@ def test_icons_have_the_size_their_name_says(served):
             assert download(client, origin, f"icons/{name}") == package.read(name)
 
 
+# --- every icon a manifest names is a PNG of the size it claims ---------------------------------------------
+# The XML manifests' IconUrl and HighResolutionIconUrl have fixed sizes by add-in type (Microsoft's manifest
+# reference: task pane 32 and 64, mail 64 and 128); bt:Image elements claim theirs with `size` and point at a
+# bt:Images entry through `resid`. The unified manifest names {"size", "url"} objects (ribbons, alternateIcons)
+# and its package icons: color 192x192 and outline 32x32.
+XML_ICON_SIZES = {"TaskPaneApp": (32, 64), "MailApp": (64, 128)}
+PACKAGE_ICON_SIZES = {"color": 192, "outline": 32}
+
+
+def xml_icon_claims(body: bytes) -> list[tuple[str, int, str]]:
+    """(where, claimed size, URL) for every icon in an XML manifest."""
+    doc = etree.fromstring(body)
+    icon, high = XML_ICON_SIZES[doc.get("{http://www.w3.org/2001/XMLSchema-instance}type")]
+    claims = [("IconUrl", icon, doc.find("{*}IconUrl").get("DefaultValue")),
+              ("HighResolutionIconUrl", high, doc.find("{*}HighResolutionIconUrl").get("DefaultValue"))]
+    for overrides in doc.iter("{*}VersionOverrides"):  # each one (Outlook nests 1.1 in 1.0) has its own resources
+        urls = {image.get("id"): image.get("DefaultValue") for image in overrides.iterfind("{*}Resources/{*}Images/")}
+        for use in overrides.iter("{*}Image"):
+            if use.get("resid") and nearest_overrides(use) is overrides:
+                claims.append((f"bt:Image {use.get('resid')}", int(use.get("size")), urls.get(use.get("resid"), "")))
+    return claims
+
+
+def nearest_overrides(element):
+    while etree.QName(element).localname != "VersionOverrides":
+        element = element.getparent()
+    return element
+
+
+def json_icon_claims(manifest: dict, where: str = "$") -> list[tuple[str, int, str]]:
+    """(where, claimed size, URL) for every {"size", "url"} object in a unified manifest."""
+    claims = []
+    if isinstance(manifest, dict):
+        if {"size", "url"} <= set(manifest):
+            claims.append((where, manifest["size"], manifest["url"]))
+        for key, value in manifest.items():
+            claims += json_icon_claims(value, f"{where}.{key}")
+    elif isinstance(manifest, list):
+        for index, item in enumerate(manifest):
+            claims += json_icon_claims(item, f"{where}[{index}]")
+    return claims
+
+
+def wrong_sizes(client, origin: str, claims) -> list[str]:
+    """Every claim whose URL is not served as a PNG whose IHDR says exactly the claimed size."""
+    wrong = []
+    for where, size, url in claims:
+        if not url:
+            wrong.append(f"{where}: no URL")
+            continue
+        response = fetch(client, origin, url)
+        if response.status_code != 200 or response.mimetype != "image/png":
+            wrong.append(f"{where}: {url} answered {response.status_code} {response.mimetype}")
+        elif png_size(response.data) != (size, size):
+            wrong.append(f"{where}: {url} is {png_size(response.data)}, the manifest says {size}x{size}")
+    return wrong
+
+
+def test_every_icon_in_every_manifest_has_the_pixel_size_the_manifest_claims(served):
+    _, client, origin = served
+    checked = 0
+    for name in ("word.xml", "outlook.xml"):
+        claims = xml_icon_claims(download(client, origin, name))
+        # IconUrl and HighResolutionIconUrl, then 3 sizes each for Word's group and button, and for Outlook's two
+        # buttons (read, compose) in both VersionOverrides
+        assert len(claims) == (2 + 2 * 3 if name == "word.xml" else 2 + 2 * 2 * 3), name
+        assert wrong_sizes(client, origin, claims) == [], name
+        checked += len(claims)
+    with zipfile.ZipFile(io.BytesIO(download(client, origin, "package.zip"))) as package:
+        packaged = json.loads(package.read("manifest.json"))
+        for role, size in PACKAGE_ICON_SIZES.items():
+            assert png_size(package.read(packaged["icons"][role])) == (size, size), role
+        package_names = set(package.namelist())
+    for manifest in (json.loads(download(client, origin, "manifest.json")), packaged):
+        claims = json_icon_claims(manifest)
+        assert len(claims) == 4 * 4 + 2 * 2  # 4 sizes x (2 groups + 2 buttons), then 2 x 2 alternateIcons
+        assert wrong_sizes(client, origin, claims) == []
+        assert set(manifest["icons"].values()) <= package_names
+        for role, size in PACKAGE_ICON_SIZES.items():  # the package icons are served too, at the same size
+            assert wrong_sizes(client, origin, [(role, size, f"{origin}/manifest/icons/{manifest['icons'][role]}")]) == []
+        checked += len(claims)
+    assert checked == 8 + 14 + 2 * 20
+
+
+@pytest.mark.parametrize(("name", "old", "new", "expected"), [
+    ("word.xml", '<bt:Image size="80" resid="Drafter.Icon.80"/>', '<bt:Image size="80" resid="Drafter.Icon.32"/>',
+     "bt:Image Drafter.Icon.32: https://drafter.agency.test/manifest/icons/icon-32.png is (32, 32), the manifest "
+     "says 80x80"),
+    ("outlook.xml", "icons/icon-128.png", "icons/icon-64.png", "HighResolutionIconUrl: "),
+    ("word.xml", "icons/icon-16.png", "icons/icon-17.png", "answered 404"),
+])
+def test_the_icon_size_check_catches_a_wrong_icon(app_config, name, old, new, expected):
+    """The check bites: a manifest whose icon is another size than it claims (or missing) is reported."""
+    from server.app import create_app
+
+    config = {**app_config, "AUTH_MODE": "entra", "PUBLIC_URL": ORIGIN, "CLIENT_ID": CLIENT, "TENANT_IDS": [TENANT]}
+    client = create_app(config).test_client()
+    body = download(client, ORIGIN, name).decode("utf-8")
+    assert old in body
+    wrong = wrong_sizes(client, ORIGIN, xml_icon_claims(body.replace(old, new, 1).encode("utf-8")))
+    assert wrong and any(expected in line for line in wrong), wrong
+
+
+def test_the_icon_size_check_catches_a_wrong_json_icon(served):
+    _, client, origin = served
+    manifest = json.loads(download(client, origin, "manifest.json"))
+    alternate = manifest["extensions"][0]["alternates"][1]["alternateIcons"]
+    alternate["highResolutionIcon"]["url"] = alternate["icon"]["url"]  # a 64 px file claimed as 80
+    assert wrong_sizes(client, origin, json_icon_claims(manifest)) == [
+        f"$.extensions[0].alternates[1].alternateIcons.highResolutionIcon: {origin}/manifest/icons/icon-64.png is "
+        "(64, 64), the manifest says 80x80"]
+
+
+@pytest.mark.parametrize("written", [
+    "HTTPS://DRAFTER.AGENCY.TEST", "https://Drafter.Agency.Test/", "https://drafter.agency.test:443",
+    "HTTPS://drafter.agency.test:443/",
+])
+def test_a_public_url_written_another_way_serves_the_same_manifests(app_config, written):
+    """Schemes and hosts are case-insensitive and :443 is https's own port: config normalizes them, so the unified
+    manifest is not refused (409) as plain http and every URL names the one origin, ids included."""
+    from server.app import create_app
+
+    def deployment(public_url: str):
+        config = {**app_config, "AUTH_MODE": "entra", "PUBLIC_URL": public_url, "CLIENT_ID": CLIENT,
+                  "TENANT_IDS": [TENANT]}
+        return create_app(config).test_client()
+
+    client, canonical = deployment(written), deployment(ORIGIN)
+    for name in MANIFESTS:
+        response = client.get(f"/manifest/{name}", base_url=ORIGIN, buffered=True)
+        assert response.status_code == 200, (name, response.get_json(silent=True))
+        assert response.data == download(canonical, ORIGIN, name), name
+    urls = manifest_urls(client, ORIGIN) - EXTERNAL
+    assert urls and all(url.startswith(ORIGIN + "/") for url in urls)
+
+
 @pytest.mark.parametrize(("path", "content_type", "filename"), [
     ("/manifest/word.xml", "application/xml; charset=utf-8", "drafter-word.xml"),
     ("/manifest/outlook.xml", "application/xml; charset=utf-8", "drafter-outlook.xml"),

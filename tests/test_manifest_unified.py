@@ -53,7 +53,7 @@ CONFIGURATIONS = {
         "PUBLIC_URL": "https://drafter.agency.example.gov:8443",
         "CLIENT_ID": CLIENT,
         "TENANT_IDS": TENANT,
-        "APP_ID_URI": f"api://drafter.agency.example.gov/{CLIENT}",
+        "APP_ID_URI": f"api://drafter.agency.example.gov:8443/{CLIENT}",  # SSO: the pane's host with its port
         "AUTHORITY_HOST": "https://login.microsoftonline.us",
         "GRAPH_URL": "https://graph.microsoft.us",
     }, "drafter.agency.example.gov:8443", "login.microsoftonline.us"),
@@ -285,6 +285,29 @@ def test_alternates_hide_the_xml_add_ins(name):
               for alternate in alternates}
     assert hidden == {"document": xml_id(render_word(settings)), "mail": xml_id(render_outlook(settings))}
     assert manifest_for(name)["id"] not in hidden.values()  # the new app is not either old add-in
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_alternates_carry_the_icons_an_xml_manifest_generated_from_them_needs(name):
+    """Where the admin center generates an add-in only (XML) manifest from this one for clients without the unified
+    manifest, it needs a valid alternateIcons in each scope: `icon` becomes IconUrl (task pane 32, mail 64 pixels)
+    and `highResolutionIcon` HighResolutionIconUrl (64; mail wants 128, but the schema stops at 80)."""
+    settings = settings_from_config(load_config(name))
+    alternates = {alternate["requirements"]["scopes"][0]: alternate["alternateIcons"]
+                  for alternate in manifest_for(name)["extensions"][0]["alternates"]}
+
+    def xml_icons(xml: bytes) -> tuple[str, str]:
+        root = ET.fromstring(xml)
+        ns = "{http://schemas.microsoft.com/office/appforoffice/1.1}"
+        return root.find(f"{ns}IconUrl").get("DefaultValue"), root.find(f"{ns}HighResolutionIconUrl").get("DefaultValue")
+
+    word_icon, word_high = xml_icons(render_word(settings))
+    mail_icon, _ = xml_icons(render_outlook(settings))
+    assert alternates == {
+        "document": {"icon": {"size": 32, "url": word_icon}, "highResolutionIcon": {"size": 64, "url": word_high}},
+        "mail": {"icon": {"size": 64, "url": mail_icon},
+                 "highResolutionIcon": {"size": 80, "url": settings.icon_url(80)}},
+    }
 
 
 def test_configured_ids_and_urls_are_used():
