@@ -91,23 +91,16 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
             Service(workdir, slow.url, workers=workers, threads=threads, app=app) as slow_svc:
         # The same 50 clients against a model that takes `model_latency` to answer, as real ones do: what the
         # gateway adds under concurrency, rather than how fast two shared cores saturate.
-        slow_service_call, slow_direct_call, _ = _calls(slow_svc, slow, slow_svc.token(), stream=False)
-        loadgen.concurrent(slow_service_call, clients=clients, processes=processes, per_client=1)
-        log.info("gateway: %d concurrent clients, model latency %.1f s, direct", clients, model_latency)
-        model_direct = loadgen.concurrent(slow_direct_call, clients=clients, processes=processes,
-                                          per_client=model_per_client)
-        log.info("gateway: %d concurrent clients, model latency %.1f s, service", clients, model_latency)
-        model_service = loadgen.concurrent(slow_service_call, clients=clients, processes=processes,
-                                           per_client=model_per_client)
+        log.info("gateway: %d concurrent clients, model latency %.1f s", clients, model_latency)
+        model_runs = _model_runs(slow_svc, slow, clients=clients, processes=processes,
+                                 per_client=model_per_client, latency=model_latency)
     with FakeUpstreamProcess(workdir, latency=model_latency) as slow, \
             Service(workdir, slow.url, workers=workers, threads=threads, app=FLOOR_APP) as floor:
-        floor_call, floor_direct_call, _ = _calls(floor, slow, floor.token(), stream=False)
-        loadgen.concurrent(floor_call, clients=clients, processes=processes, per_client=1)
-        log.info("floor: %d concurrent clients, model latency %.1f s, direct then floor", clients, model_latency)
-        floor_model_direct = loadgen.concurrent(floor_direct_call, clients=clients, processes=processes,
-                                                per_client=model_per_client)
-        floor_model = loadgen.concurrent(floor_call, clients=clients, processes=processes,
-                                         per_client=model_per_client)
+        log.info("floor: %d concurrent clients, model latency %.1f s", clients, model_latency)
+        floor_model_runs = _model_runs(floor, slow, clients=clients, processes=processes,
+                                       per_client=model_per_client, latency=model_latency)
+    log.info("floor ladder: %d pairs per rung", sequential)
+    ladder = floor_ladder(workdir, sequential=sequential, warmup=warmup, workers=workers, threads=threads)
     return {
         "settings": {"workers": workers, "threads": threads, "argv": " ".join(svc.argv[1:]),
                      "env": svc.env_settings, "sequential": sequential, "warmup": warmup, "clients": clients,
@@ -119,15 +112,63 @@ def run(workdir, *, sequential: int, warmup: int, clients: int, processes: int, 
         "http_floor": stats.added(floor_service, floor_direct),
         "concurrent": {**stats.added(conc_service["latencies"], conc_direct["latencies"]),
                        "service_run": _run_facts(conc_service), "direct_run": _run_facts(conc_direct)},
-        "concurrent_model": {**stats.added(model_service["latencies"], model_direct["latencies"]),
-                             "service_run": _run_facts(model_service), "direct_run": _run_facts(model_direct)},
+        "concurrent_model": model_runs["spread"],
+        "concurrent_model_burst": model_runs["burst"],
         "streaming": {**stats.added(first_service, first_direct),
                       "paired": stats.paired(first_service, first_direct)},
         "floor": {"app": FLOOR_APP, "sequential": stats.added(*floor_seq), "streaming": stats.added(*floor_first),
-                  "concurrent_model": {**stats.added(floor_model["latencies"], floor_model_direct["latencies"]),
-                                       "service_run": _run_facts(floor_model),
-                                       "direct_run": _run_facts(floor_model_direct)}},
+                  "concurrent_model": floor_model_runs["spread"],
+                  "concurrent_model_burst": floor_model_runs["burst"]},
+        "ladder": ladder,
     }
+
+
+def _model_runs(svc: Service, slow: FakeUpstreamProcess, *, clients: int, processes: int, per_client: int,
+                latency: float) -> dict:
+    """Direct and service under `clients` clients against the slow model, arrivals spread and in one burst.
+
+    spread: the clients' first calls spaced evenly over the model's latency, so calls arrive evenly (about
+    clients / latency per second), as a population of independent users' do; the target's run. burst: all
+    released at once, so against a fixed latency every round of calls lands together: the worst case of
+    synchronised clients, reported beside it.
+    """
+    service_call, direct_call, _ = _calls(svc, slow, svc.token(), stream=False)
+    loadgen.concurrent(service_call, clients=clients, processes=processes, per_client=1)
+    runs = {}
+    for name, spread in (("spread", latency), ("burst", 0.0)):
+        direct = loadgen.concurrent(direct_call, clients=clients, processes=processes, per_client=per_client,
+                                    spread=spread)
+        service = loadgen.concurrent(service_call, clients=clients, processes=processes, per_client=per_client,
+                                     spread=spread)
+        runs[name] = {**stats.added(service["latencies"], direct["latencies"]), "spread_s": spread,
+                      "service_run": _run_facts(service), "direct_run": _run_facts(direct)}
+    return runs
+
+
+# What each layer of a gateway costs on this machine, from the bare minimum up to Drafter: (app, worker class)
+LADDER = (
+    ("bench.floor_wsgi:app", "sync", "bare WSGI + http.client, gunicorn sync"),
+    ("bench.floor_wsgi:app", "gthread", "bare WSGI + http.client, gunicorn gthread"),
+    (FLOOR_APP, "gthread", "Flask + requests, gunicorn gthread (the floor app)"),
+    ("server.wsgi:app", "gthread", "Drafter, gunicorn gthread"),
+)
+
+
+def floor_ladder(workdir, *, sequential: int, warmup: int, workers: int, threads: int) -> list[dict]:
+    """Sequential added latency (JSON and first delta) of each rung of LADDER against one fake upstream."""
+    rungs = []
+    with FakeUpstreamProcess(workdir) as fake:
+        for app, worker_class, label in LADDER:
+            with Service(workdir, fake.url, workers=workers, threads=threads, app=app,
+                         worker_class=worker_class) as svc:
+                token = svc.token()
+                rung = {"app": app, "worker_class": worker_class, "label": label}
+                for kind, stream in (("json", False), ("first_delta", True)):
+                    service_call, direct_call, _ = _calls(svc, fake, token, stream=stream)
+                    served, direct = loadgen.sequential_pairs(service_call, direct_call, sequential // 2, warmup)
+                    rung[kind] = {**stats.added(served, direct), "paired": stats.paired(served, direct)}
+                rungs.append(rung)
+    return rungs
 
 
 def _connections(fake: FakeUpstreamProcess, call: Call, count: int = 100) -> dict:

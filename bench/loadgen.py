@@ -78,7 +78,8 @@ def sequential_pairs(a: Call, b: Call, count: int, warmup: int) -> tuple[list[fl
         sb.close()
 
 
-def _client_process(call: Call, threads: int, per_thread: int, warmup: int, ready, go, results) -> None:
+def _client_process(call: Call, threads: int, per_thread: int, warmup: int, ready, go, results,
+                    offsets: list[float]) -> None:
     sessions = [requests.Session() for _ in range(threads)]
     for session in sessions:
         for _ in range(warmup):
@@ -88,6 +89,7 @@ def _client_process(call: Call, threads: int, per_thread: int, warmup: int, read
 
     def loop(i: int) -> None:
         go.wait()
+        time.sleep(offsets[i])  # this client's place in the spread of arrivals (0 for a burst)
         for _ in range(per_thread):
             try:
                 out[i].append(timed(sessions[i], call))
@@ -106,15 +108,26 @@ def _client_process(call: Call, threads: int, per_thread: int, warmup: int, read
     results.put({"latencies": [x for o in out for x in o], "errors": errors, "cpu": cpu.user + cpu.system})
 
 
-def concurrent(call: Call, *, clients: int, processes: int, per_client: int, warmup: int = 2) -> dict:
-    """`clients` closed-loop clients (no think time) over `processes` processes, `per_client` calls each."""
+def concurrent(call: Call, *, clients: int, processes: int, per_client: int, warmup: int = 2,
+               spread: float = 0.0) -> dict:
+    """`clients` closed-loop clients (no think time) over `processes` processes, `per_client` calls each.
+
+    spread: seconds over which the clients' first calls are spaced evenly (client k starts k * spread /
+    clients after the start). 0 releases them all at once: against a model with a fixed latency they then
+    stay in lockstep, and every round of calls reaches the service as one burst of `clients` requests.
+    Spread over the model's latency, their arrivals are even, as independent users' are.
+    """
     if clients % processes:
         raise ValueError("clients must be a multiple of processes")
+    per_process = clients // processes
     ctx = multiprocessing.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    # client k = thread (k // processes) of process (k % processes): neighbours in time sit in different
+    # processes, so no load-generator process has to send two calls back to back
     procs = [ctx.Process(target=_client_process, daemon=True,
-                         args=(call, clients // processes, per_client, warmup, ready, go, results))
-             for _ in range(processes)]
+                         args=(call, per_process, per_client, warmup, ready, go, results,
+                               [(t * processes + p) * spread / clients for t in range(per_process)]))
+             for p in range(processes)]
     for p in procs:
         p.start()
     try:

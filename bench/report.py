@@ -179,7 +179,20 @@ def _findings(results: dict) -> list[str]:
                    f" req/s; p99 added {c['p99']:+.1f} ms), a capacity figure for this box, not the gateway's "
                    f"added latency. With the model answering in {g['settings']['model_latency']:.1f} s (a fast real "
                    f"model's time for a short rewrite), the same 50 clients measure what the gateway adds under "
-                   f"concurrency: p50 {cm['p50']:+.2f} ms, p99 {cm['p99']:+.2f} ms; that run is the target's.")
+                   f"concurrency: p50 {cm['p50']:+.2f} ms, p99 {cm['p99']:+.2f} ms, with the clients' first "
+                   f"calls spread over the model's latency so that calls arrive evenly, as independent users' "
+                   f"do; that run is the target's.")
+        if "concurrent_model_burst" in g:
+            cb = g["concurrent_model_burst"]
+            out.append(f"- **Synchronised clients** (all 50 released at once, so against a fixed model latency "
+                       f"every round of calls reaches the service together): p50 {cb['p50']:+.2f} ms, p99 "
+                       f"{cb['p99']:+.2f} ms added. This is the worst case, not the target's: 50 requests landing "
+                       f"in the same millisecond queue for the {results['machine']['cores']} cores, and the last "
+                       f"of each burst waits for the others' work.")
+        if "ladder" in g:
+            rungs = "; ".join(f"{r['label']} {r['json']['p50']:+.2f} ms (first delta {r['first_delta']['p50']:+.2f})"
+                              for r in g["ladder"])
+            out.append(f"- **Layer by layer** (sequential p50 added, JSON): {rungs}.")
     for r in results.get("longdoc", [])[:1]:
         schedule = (r["wall_s"] - r["after_last_answer_s"]) / r["ideal_s"]
         out.append(f"- **Long document** ({r['label']}): the map/reduce schedule alone runs at {schedule:.2f}x the "
@@ -233,6 +246,9 @@ def _gateway_section(g: dict) -> list[str]:
     out += _latency_rows(f"{st['clients']} concurrent, model answers at once", c)
     out += _latency_rows(f"{st['clients']} concurrent, model answers in {st['model_latency']:.1f} s",
                          g["concurrent_model"])
+    if "concurrent_model_burst" in g:
+        out += _latency_rows(f"{st['clients']} concurrent, model answers in {st['model_latency']:.1f} s, "
+                             "all released at once (burst)", g["concurrent_model_burst"])
     out += _latency_rows("first delta (streaming)", g["streaming"])
     if "floor" in g:
         fl = g["floor"]
@@ -240,16 +256,37 @@ def _gateway_section(g: dict) -> list[str]:
         out += _latency_rows("floor app: first delta (streaming)", fl["streaming"])
         out += _latency_rows(f"floor app: {st['clients']} concurrent, model answers in {st['model_latency']:.1f} s",
                              fl["concurrent_model"])
+        if "concurrent_model_burst" in fl:
+            out += _latency_rows(f"floor app: {st['clients']} concurrent, model in {st['model_latency']:.1f} s, "
+                                 "burst", fl["concurrent_model_burst"])
     sp, fp = g["sequential"]["paired"], g["streaming"]["paired"]
     out += ["", f"Per-pair differences (interleaved runs): sequential p50 {sp['p50']:+.2f} ms, p99 {sp['p99']:+.2f} ms; "
             f"first delta p50 {fp['p50']:+.2f} ms, p99 {fp['p99']:+.2f} ms.", "",
             "Concurrent runs:", "", "| target | calls | errors | wall | throughput | client CPU |",
             "| --- | --- | --- | --- | --- | --- |"]
-    for label, block in (("model at once", c), (f"model in {st['model_latency']:.1f} s", g["concurrent_model"])):
+    blocks = [("model at once", c), (f"model in {st['model_latency']:.1f} s, arrivals spread", g["concurrent_model"])]
+    if "concurrent_model_burst" in g:
+        blocks.append((f"model in {st['model_latency']:.1f} s, burst", g["concurrent_model_burst"]))
+    for label, block in blocks:
         for name in ("direct_run", "service_run"):
             r = block[name]
             out.append(f"| {name.split('_')[0]}, {label} | {r['requests']} | {r['errors']} | {r['wall_s']:.1f} s | "
                        f"{r['throughput_rps']:.0f} req/s | {r['client_cpu_s']:.1f} s |")
+    if "ladder" in g:
+        out += _ladder_section(g["ladder"])
+    return out
+
+
+def _ladder_section(ladder: list[dict]) -> list[str]:
+    out = ["", "### What each layer costs (sequential, bench/gateway.py floor_ladder)", "",
+           "The same rewrite call and the same fake upstream (no latency), each rung under gunicorn with the same "
+           "workers and threads; pairs interleaved as in the sequential run, half as many. Added p50 / p99 in ms.",
+           "", "| rung | worker | JSON added p50 | JSON added p99 | first delta added p50 | first delta added p99 |",
+           "| --- | --- | --- | --- | --- | --- |"]
+    for r in ladder:
+        j, f = r["json"], r["first_delta"]
+        out.append(f"| {r['label']} (`{r['app']}`) | {r['worker_class']} | {j['p50']:+.2f} | {j['p99']:+.2f} | "
+                   f"{f['p50']:+.2f} | {f['p99']:+.2f} |")
     return out
 
 

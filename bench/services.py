@@ -81,8 +81,10 @@ class Service:
     `app` may name another WSGI module (to compare builds)."""
 
     def __init__(self, workdir: Path, upstream_url: str, *, workers: int = 2, threads: int = 32,
-                 extra_env: dict[str, str] | None = None, app: str = "server.wsgi:app"):
+                 extra_env: dict[str, str] | None = None, app: str = "server.wsgi:app",
+                 worker_class: str = "gthread"):
         self.workdir, self.upstream_url = workdir, upstream_url
+        self.worker_class = worker_class
         self.workers, self.threads = workers, threads
         self.extra_env = extra_env or {}
         self.app = app
@@ -92,7 +94,7 @@ class Service:
 
     @property
     def argv(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", self.app, "--worker-class", "gthread",
+        return [sys.executable, "-m", "gunicorn", self.app, "--worker-class", self.worker_class,
                 "--workers", str(self.workers), "--threads", str(self.threads),
                 "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "30", "--log-level", "warning"]
 

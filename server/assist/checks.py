@@ -5,7 +5,7 @@ from functools import cached_property
 
 from server.assist.facts import Fact, FactIndex, missing_from, numeric_facts_and_runs, written_in
 from server.assist.readability import FORMULAS, SAMPLED_CHARS, detect_language, grade_level, text_words
-from server.assist.wordfacts import missing_names, missing_negations
+from server.assist.wordfacts import missing_names, missing_negations, names, negations
 
 
 def primary_language(tag: str | None) -> str | None:
@@ -23,6 +23,7 @@ class SourceProfile:
     def __init__(self, text: str | None):
         self.text = text or ""
         self._grades: dict[str, float | None] = {}
+        self._negations: dict[str, list[str]] = {}
 
     @cached_property
     def words(self) -> list[str]:
@@ -53,6 +54,28 @@ class SourceProfile:
             self._grades[language] = grade_level(self.text, language, self._words_if_read_whole())
         return self._grades[language]
 
+    @cached_property
+    def names(self) -> list[Fact]:
+        return names(self.text)
+
+    def negations(self, language: str) -> list[str]:
+        if language not in self._negations:
+            self._negations[language] = negations(self.text, language)
+        return self._negations[language]
+
+    def read_for_edit_checks(self, language: str | None) -> SourceProfile:
+        """Everything the checks of an edit (rewrite, proofread) read from the source, computed now.
+
+        Called while the model is still answering, so that work overlaps the wait instead of following it.
+        language: the request's output language, if it named one.
+        """
+        source_lang = self.language or primary_language(language) or "en"
+        self.index  # noqa: B018 - cached_property (and facts_and_runs with it): computed and kept
+        self.names  # noqa: B018
+        self.negations(source_lang)
+        self.grade(source_lang)
+        return self
+
 
 def _facts(profile: SourceProfile, output: str, reference: str | None, *, word_level: bool, language: str,
            want_missing: bool, negations: bool) -> dict:
@@ -65,9 +88,10 @@ def _facts(profile: SourceProfile, output: str, reference: str | None, *, word_l
     if want_missing:
         missing = missing_from(profile.facts_and_runs[0], FactIndex(output, output_facts, output_runs))
         if word_level:
-            missing += missing_names(source, output)
+            missing += missing_names(source, output, source_names=profile.names)
             if negations:
-                missing += missing_negations(source, output, language)
+                missing += missing_negations(source, output, language,
+                                             source_negations=profile.negations(language))
         facts["missing"] = [f.to_dict() for f in missing]
     # figures in the result that the source never gave: the model invented them
     reference_has = profile if reference is None else FactIndex(reference)

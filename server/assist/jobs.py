@@ -25,6 +25,7 @@ from server.assist.checks import SourceProfile, run_checks
 from server.assist.chunking import iter_chunks
 from server.assist.clean import clean
 from server.assist.findings import parse_findings
+from server.assist.overlap import in_background
 from server.assist.presets import Preset, Presets
 from server.assist.proofread import proofread_result
 from server.assist.schemas import (
@@ -129,7 +130,11 @@ def rewrite(body: dict, ctx: JobContext) -> Iterator[Event]:
 
 def _rewrite_events(ctx, messages, max_tokens, source, language, preset) -> Iterator[Event]:
     sink = CallResult()
+    profile = SourceProfile(source)
+    # the source's side of the checks is read while the model answers (it needs nothing from the answer)
+    source_read = in_background(profile.read_for_edit_checks, language)
     yield from _stream_text(ctx, messages, max_tokens, sink, 0.3)
+    source_read.result()
     raw = clean(sink.text, source=source)
     result: dict = {}
     if preset is not None and preset.output == "proofread":
@@ -137,7 +142,7 @@ def _rewrite_events(ctx, messages, max_tokens, source, language, preset) -> Iter
     else:
         text = raw
     _nonempty(text)
-    checks = run_checks(source, text, language=language, translation=bool(preset and preset.translation),
+    checks = run_checks(profile, text, language=language, translation=bool(preset and preset.translation),
                         finish_reason=sink.finish_reason)
     yield ("result", {"text": text, "model": sink.model or ctx.model.name, "usage": _usage(sink),
                       "checks": checks, "finish_reason": sink.finish_reason, **result})

@@ -79,9 +79,11 @@ def names(text: str) -> list[Fact]:
     return list(found.values())
 
 
-def missing_names(source: str, output: str) -> list[Fact]:
+def missing_names(source: str, output: str, *, source_names: list[Fact] | None = None) -> list[Fact]:
+    """The source's names the output lacks; source_names: names(source), when already known."""
     out = " ".join(output.split()).lower()
-    return [f for f in names(source) if " ".join(f.value.split()).lower() not in out]
+    found = names(source) if source_names is None else source_names
+    return [f for f in found if " ".join(f.value.split()).lower() not in out]
 
 
 # ---- negations ----
@@ -144,9 +146,13 @@ def negations(text: str, language: str) -> list[str]:
     return phrases
 
 
-def missing_negations(source: str, output: str, language: str) -> list[Fact]:
-    """Negations lost: if the result has fewer than the source, report the source's that are gone."""
-    src, out = negations(source, language), negations(output, language)
+def missing_negations(source: str, output: str, language: str, *,
+                      source_negations: list[str] | None = None) -> list[Fact]:
+    """Negations lost: if the result has fewer than the source, report the source's that are gone.
+
+    source_negations: negations(source, language), when already known."""
+    src = negations(source, language) if source_negations is None else source_negations
+    out = negations(output, language)
     deficit = len(src) - len(out)
     if deficit <= 0:
         return []
