@@ -106,6 +106,19 @@ def _host(host: str, value: str) -> str:
     return host
 
 
+def _authority(value: str) -> str:
+    """The Entra authority host: an https origin (tokens, keys and secrets travel there), normalized like the
+    public URL so the issuer it gives compares equal to the one Entra writes in tokens."""
+    parts = urlsplit(str(value).strip())
+    if parts.hostname and (parts.path.strip("/") or parts.query or parts.fragment or "@" in parts.netloc):
+        raise ValueError(f"must be an origin such as https://login.microsoftonline.com, without a tenant or path "
+                         f"(Drafter adds /<tenant id> itself), got {value!r}")
+    origin = _origin(value)
+    if not origin.startswith("https://"):
+        raise ValueError(f"must be an https URL (the sign-in authority is only ever reached over TLS), got {value!r}")
+    return origin
+
+
 def _port(parts, value: str) -> int | None:
     try:
         port = parts.port
@@ -183,7 +196,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CLIENT_SECRET", _str, "", "the Entra client secret (on-behalf-of, client credentials)"),
     Setting("APP_ID_URI", _str, "", "the Entra application ID URI, api://<host[:port] of PUBLIC_URL>/<client-id>"),
     Setting("TENANT_IDS", _guid_list, [], "comma-separated tenant allow-list"),
-    Setting("AUTHORITY_HOST", _url, "https://login.microsoftonline.com", "Entra authority host"),
+    Setting("AUTHORITY_HOST", _authority, "https://login.microsoftonline.com", "Entra authority host"),
     Setting("CLIENT_CERTIFICATE_PATH", _str, "",
             "PEM file with the app's private key and certificate (instead of DRAFTER_CLIENT_SECRET)"),
     Setting("ALLOWED_ROLES", _name_list, [], "if set, only users with one of these app roles may use Drafter"),
@@ -240,9 +253,11 @@ def is_loopback_host(host: str | None) -> bool:
     if host.lower() in LOOPBACK_NAMES:
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1, as a dual-stack socket reports it
+    return (mapped or address).is_loopback
 
 
 def load(environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None) -> dict:

@@ -140,7 +140,7 @@ def entra_obo_config(app_config, fake_entra, fake_graph, obo_grant, identity_ca_
 
 @pytest.fixture
 def redis_url() -> str:
-    """The real Redis at 127.0.0.1:6379 (database 15, emptied of Drafter's keys after the test)."""
+    """The real Redis at 127.0.0.1:6379 (database 15, emptied of Drafter's keys before and after the test)."""
     import redis
 
     url = "redis://127.0.0.1:6379/15"
@@ -150,7 +150,12 @@ def redis_url() -> str:
     except redis.RedisError:
         client.close()
         skip_or_fail("Redis is not running at 127.0.0.1:6379")
+
+    def empty() -> None:  # before too: a run that was killed must not leave tokens for the next one to find
+        for key in client.scan_iter("drafter:*"):
+            client.delete(key)
+
+    empty()
     yield url
-    for key in client.scan_iter("drafter:*"):
-        client.delete(key)
+    empty()
     client.close()

@@ -47,6 +47,57 @@ def test_dev_tokens_carry_roles(client, admin_headers):
     assert client.get("/api/v1/me", headers=admin_headers).get_json()["roles"] == ["Drafter.Admin"]
 
 
+DEV_TOKEN_BODY = {"name": "A", "email": "a@b.gov"}
+
+
+@pytest.mark.parametrize(("peer", "headers"), [
+    ("10.0.0.5", {}),  # the server was bound to every address and another machine reached it
+    ("192.0.2.44", {}),
+    ("2001:db8::7", {}),
+    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.9"}),  # a proxy on this machine relays for another one
+    ("127.0.0.1", {"X-Forwarded-For": "127.0.0.1, 203.0.113.9"}),
+    ("127.0.0.1", {"Forwarded": 'for="[2001:db8::1]";proto=https'}),
+    ("127.0.0.1", {"Forwarded": "for=198.51.100.17"}),
+])
+def test_dev_mode_answers_no_other_machine(app, upstream, peer, headers):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = peer
+    for method, path, body in (("post", "/dev/token", DEV_TOKEN_BODY), ("get", "/healthz", None),
+                               ("post", "/api/v1/rewrite", {"text": "Hello all."}), ("get", "/addin/taskpane.html", None)):
+        response = getattr(client, method)(path, json=body, headers=headers)
+        assert response.status_code == 403, path
+        assert response.get_json()["error"] == "forbidden"
+        assert "only answers requests from the computer it runs on" in response.get_json()["message"]
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize(("peer", "headers"), [
+    ("127.0.0.1", {}), ("::1", {}), ("::ffff:127.0.0.1", {}), ("127.8.9.10", {}),
+    ("127.0.0.1", {"X-Forwarded-For": "127.0.0.1"}), ("127.0.0.1", {"Forwarded": 'for="[::1]"'}),
+])
+def test_dev_mode_answers_this_machine(app, peer, headers):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = peer
+    assert client.post("/dev/token", json=DEV_TOKEN_BODY, headers=headers).status_code == 200
+
+
+def test_the_loopback_override_lets_other_machines_in(app_config):
+    from server.app import create_app
+
+    client = create_app({**app_config, "DEV_ALLOW_NON_LOOPBACK": True}).test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.5"
+    assert client.post("/dev/token", json=DEV_TOKEN_BODY).status_code == 200
+
+
+def test_entra_mode_serves_every_address(app_config):
+    from server.app import create_app
+
+    client = create_app({**app_config, "AUTH_MODE": "entra", "CLIENT_ID": "11111111-2222-3333-4444-555555555555",
+                         "TENANT_IDS": ["72f988bf-86f1-41af-91ab-2d7cd011db47"]}).test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.5"
+    assert client.get("/healthz").status_code == 200
+
+
 def test_dev_routes_do_not_exist_in_entra_mode(app_config):
     from server.app import create_app
 
@@ -63,7 +114,7 @@ def test_dev_token_is_refused_in_entra_mode(app_config, client):
     token = client.post("/dev/token", json={"name": "A", "email": "a@b.gov"}).get_json()["access_token"]
     entra = create_app({**app_config, "AUTH_MODE": "entra", "CLIENT_ID": "11111111-2222-3333-4444-555555555555",
                         "TENANT_IDS": ["72f988bf-86f1-41af-91ab-2d7cd011db47"],
-                        "AUTHORITY_HOST": "http://127.0.0.1:9"})
+                        "AUTHORITY_HOST": "https://127.0.0.1:9"})
     response = entra.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401  # its issuer is not an allowed tenant; nothing was fetched to say so
 

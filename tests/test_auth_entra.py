@@ -82,6 +82,10 @@ def _key_for_other_tenant(entra: FakeEntra) -> str:
     return entra.user_token(API_CLIENT_ID, kid=kid)
 
 
+def _key_without_issuer(entra: FakeEntra) -> str:
+    return entra.user_token(API_CLIENT_ID, kid=entra.add_key(issuer=""))
+
+
 def _stranger_key(entra: FakeEntra) -> str:
     return entra.user_token(API_CLIENT_ID, kid=entra.add_key(published=False))
 
@@ -110,6 +114,8 @@ HOSTILE = [
      "issuer does not match its tenant", "invalid_token"),
     ("key-issuer-mismatch", lambda e: f"Bearer {_key_for_other_tenant(e)}", "signing key does not belong to its issuer",
      "invalid_token"),
+    ("key-without-issuer", lambda e: f"Bearer {_key_without_issuer(e)}",
+     "signing key does not belong to its issuer", "invalid_token"),
     ("no-scp", lambda e: f"Bearer {e.user_token(API_CLIENT_ID, scp=None)}", "lacks the access_as_user scope",
      "invalid_token"),
     ("scp-without-access-as-user", lambda e: f"Bearer {e.user_token(API_CLIENT_ID, scopes='User.Read Files.Read.All')}",
@@ -176,6 +182,62 @@ def test_a_good_token_works(entra_client, entra, upstream):
     assert me.get_json()["tenant_id"] == entra.tenant_id
     assert me.get_json()["username"] == "bo@agency.gov"
     assert "WWW-Authenticate" not in response.headers
+
+
+@pytest.mark.parametrize(("times", "status"), [
+    ({"exp": -60}, 200),  # expired a minute ago: within the two minutes allowed for clock skew
+    ({"exp": -180}, 401),
+    ({"nbf": 60}, 200),  # valid in a minute: the caller's clock is a little ahead
+    ({"nbf": 180}, 401),
+    ({"iat": 60}, 200),
+])
+def test_about_two_minutes_of_clock_skew_are_allowed(entra_client, entra, times, status):
+    now = int(time.time())
+    claims = {"iat": now - 600, "nbf": now - 600, "exp": now + 3000}
+    claims.update({name: now + offset for name, offset in times.items()})
+    response = entra_client.get("/api/v1/me", headers=bearer(entra.user_token(API_CLIENT_ID, **claims)))
+    assert response.status_code == status, response.get_json()
+
+
+def test_tokens_from_each_allowed_tenant_are_told_apart(app_config, entra, monkeypatch):
+    from server.app import create_app
+
+    client = create_app({**entra_settings(app_config, entra, monkeypatch),
+                         "TENANT_IDS": [entra.tenant_id, OTHER_TENANT]}).test_client()
+    seen = set()
+    for tenant in (entra.tenant_id, OTHER_TENANT):
+        token = entra.user_token(API_CLIENT_ID, tenant=tenant, user="ada@agency.gov")
+        body = client.get("/api/v1/me", headers=bearer(token)).get_json()
+        assert body["tenant_id"] == tenant
+        seen.add((body["tenant_id"], body["object_id"]))
+    assert len(seen) == 2  # the same name in two tenants is two users
+    assert entra.jwks_requests == 1  # one multi-tenant key set serves both
+    mixed = entra.user_token(API_CLIENT_ID, tenant=OTHER_TENANT, iss=entra.issuer(entra.tenant_id))
+    refused = client.get("/api/v1/me", headers=bearer(mixed))
+    assert refused.status_code == 401 and "does not match its tenant" in refused.get_json()["message"]
+
+
+def test_the_admin_role_comes_from_entras_roles_claim(app_config, entra, monkeypatch):
+    from flask import jsonify
+
+    from server.api.common import authenticate, require_role
+    from server.app import create_app
+
+    app = create_app(entra_settings(app_config, entra, monkeypatch))
+
+    @app.get("/api/v1/test-admin")
+    def admin_probe():  # stands in for the admin endpoints
+        authenticate()
+        return require_role("Drafter.Admin")(lambda: jsonify({"ok": True}))()
+    client = app.test_client()
+    for roles, status in ((["Drafter.Admin"], 200), (["Drafter.User", "Drafter.Admin"], 200), (None, 403),
+                          ([], 403), (["drafter.admin"], 403), (["Drafter.User"], 403)):
+        response = client.get("/api/v1/test-admin", headers=bearer(entra.user_token(API_CLIENT_ID, roles=roles)))
+        assert response.status_code == status, (roles, response.get_json())
+        if status == 403:
+            assert "needs the Drafter.Admin app role" in response.get_json()["message"]
+    me = client.get("/api/v1/me", headers=bearer(entra.user_token(API_CLIENT_ID, roles=["Drafter.Admin"])))
+    assert me.get_json()["roles"] == ["Drafter.Admin"]
 
 
 def test_the_app_id_uri_is_an_accepted_audience(entra_client, entra):

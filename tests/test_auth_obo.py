@@ -48,6 +48,9 @@ def test_on_behalf_of_request_and_token_are_what_entra_documents(fake_entra, obo
     assert f"{fake_graph.url}/User.Read" in form["scope"].split()
     claims = fake_entra.decode(token, audience=fake_graph.url)
     assert claims["oid"] == obo_grant.object_id(ADA, fake_entra.tenant_id) and claims["scp"] == "User.Read"
+    # instance discovery is off: MSAL reads only this tenant's own metadata, never asks which clouds exist
+    assert [r["path"] for r in fake_entra.requests if r["method"] == "GET"] == [
+        f"/{fake_entra.tenant_id}/v2.0/.well-known/openid-configuration"]
 
 
 def test_token_is_cached_per_user_and_scope(fake_entra, obo_grant, fake_graph, session):
@@ -263,6 +266,7 @@ def test_me_has_the_graph_profile_cached(entra_app, obo_grant, fake_graph, fake_
     assert body["display_name"] == "Ada Lovelace" and body["job_title"] == "Policy Analyst"
     assert body["profile_source"] == "graph" and body["username"] == ADA
     assert body["object_id"] == obo_grant.object_id(ADA, fake_entra.tenant_id)
+    assert not JWT.search(response.get_data(as_text=True))  # the Graph token stays on the server
     again = client.get("/api/v1/me", headers=bearer(obo_grant.user_assertion(user=ADA)))
     assert again.get_json()["job_title"] == "Policy Analyst"
     assert obo_grant.requests == 1 and len([r for r in fake_graph.requests if r["path"] == "/me"]) == 1
@@ -326,3 +330,29 @@ def test_entra_mode_without_credential_keeps_me_working(entra_obo_config, obo_gr
     app = create_app({**entra_obo_config, "CLIENT_SECRET": ""})
     body = app.test_client().get("/api/v1/me", headers=bearer(obo_grant.user_assertion())).get_json()
     assert body["profile_source"] == "token" and obo_grant.requests == 0
+
+
+NBF_CLAIMS = '{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}'
+
+
+def _sent_claims(fake_entra) -> dict:
+    import json
+
+    return json.loads([r for r in fake_entra.requests if r["method"] == "POST"][-1]["form"]["claims"])
+
+
+@pytest.mark.parametrize("wait, claims_sent", [(0, True), (601, False)])
+def test_a_claims_challenge_drops_only_that_users_tokens(fake_entra, obo_grant, fake_graph, session, wait,
+                                                         claims_sent):
+    client = make_client(fake_entra, session)
+    ada, ben = (acquire(client, fake_entra, obo_grant, fake_graph, user=u) for u in (ADA, BEN))
+    client.challenged(fake_entra.tenant_id, obo_grant.object_id(ADA, fake_entra.tenant_id), NBF_CLAIMS)
+    start = client.clock()
+    client.clock = lambda: start + wait
+    assert acquire(client, fake_entra, obo_grant, fake_graph, user=BEN) == ben  # Ben's token is untouched
+    assert obo_grant.requests == 2
+    renewed = acquire(client, fake_entra, obo_grant, fake_graph, user=ADA)
+    assert renewed != ada and obo_grant.requests == 3  # Ada's refused token was forgotten either way
+    # a fresh challenge goes to Entra with the request; one older than 10 minutes no longer does
+    assert ("nbf" in _sent_claims(fake_entra)["access_token"]) is claims_sent
+    assert acquire(client, fake_entra, obo_grant, fake_graph, user=ADA) == renewed and obo_grant.requests == 3

@@ -212,7 +212,7 @@ def test_a_token_without_a_kid_is_refused(key, fetches):
 @pytest.mark.parametrize(("template", "accepted"), [
     (f"{AUTHORITY}/{{tenantid}}/v2.0", True),
     (ISSUER, True),  # a tenant-specific key set names the tenant itself
-    (None, True),  # no template: the issuer check is all there is
+    (None, False),  # no template: not a key Entra published for v2 tokens
     (f"{AUTHORITY}/99999999-0000-0000-0000-000000000000/v2.0", False),
     ("https://login.example.other/{tenantid}/v2.0", False),
     (["not", "a", "string"], False),

@@ -122,6 +122,33 @@ def test_wsgi_prints_one_line_and_exits_on_bad_config(tmp_path):
                                      "got 'sideways'")
 
 
+# --- the Entra authority host: https only, normalized so the issuers it gives match Entra's ----
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("https://login.microsoftonline.com", "https://login.microsoftonline.com"),
+    ("HTTPS://Login.MicrosoftOnline.US/", "https://login.microsoftonline.us"),
+    ("https://login.microsoftonline.com:443", "https://login.microsoftonline.com"),
+    ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+])
+def test_the_authority_host_is_normalized(value, expected):
+    assert config.load({**ENTRA, "DRAFTER_AUTHORITY_HOST": value})["AUTHORITY_HOST"] == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("http://login.microsoftonline.com", "DRAFTER_AUTHORITY_HOST: must be an https URL"),
+    ("http://127.0.0.1:9", "DRAFTER_AUTHORITY_HOST: must be an https URL"),
+    ("login.microsoftonline.com", "DRAFTER_AUTHORITY_HOST: must be an http(s) URL"),
+    ("https://login.microsoftonline.com/common", "DRAFTER_AUTHORITY_HOST: must be an origin"),
+    ("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0",
+     "DRAFTER_AUTHORITY_HOST: must be an origin"),
+    ("https://login.microsoftonline.com:0", "DRAFTER_AUTHORITY_HOST: the port must be a number"),
+])
+def test_an_authority_host_tokens_cannot_safely_use_is_refused(value, expected):
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({**ENTRA, "DRAFTER_AUTHORITY_HOST": value})
+    assert str(caught.value).startswith(expected) and "\n" not in str(caught.value)
+
+
 # --- the public origin: normalized where URLs are case-insensitive, refused where the manifests would break ----
 
 @pytest.mark.parametrize(("public_url", "expected"), [

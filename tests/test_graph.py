@@ -2,6 +2,7 @@
 and summarize with `document: {url}` end to end in entra mode (real msal on-behalf-of, fake Graph, fake model)."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -227,3 +228,54 @@ def test_links_without_a_client_credential(entra_obo_config, obo_grant):
     app = create_app({**entra_obo_config, "CLIENT_SECRET": ""})
     response = summarize(app, obo_grant, "https://contoso.sharepoint.com/:w:/s/x/abc")
     assert response.status_code == 400 and "not set up to read SharePoint" in response.get_json()["message"]
+
+
+def _token_requests(fake_entra) -> list[dict]:
+    return [r["form"] for r in fake_entra.requests if r["method"] == "POST"]
+
+
+def test_a_token_graph_revoked_is_never_served_again(entra_app, obo_grant, fake_graph, fake_entra, upstream):
+    """Continuous access evaluation: Graph refuses the cached token with a claims challenge; the pane is told
+    to sign in again, and the next call gets a new token asked for with those claims, not the refused one."""
+    from tests.fakes.graph import claims_challenge_claims
+
+    oid = obo_grant.object_id(ADA, fake_entra.tenant_id)
+    link = fake_graph.add_file("Notes.txt", NOTES, readers={oid})
+    for _ in range(3):
+        upstream.queue_reply("- Budgets rose 4% [p1]")
+    assert summarize(entra_app, obo_grant, link).status_code == 200
+    assert json.loads(_token_requests(fake_entra)[0]["claims"]) == {"access_token": {"xms_cc": {"values": ["CP1"]}}}
+    fake_graph.revoke_sessions(oid)
+    refused = summarize(entra_app, obo_grant, link)
+    assert refused.status_code == 401
+    body = refused.get_json()
+    assert body["error"] == "interaction_required" and "sign in again" in body["message"]
+    challenge = json.loads(body["claims"])
+    assert challenge["access_token"]["nbf"]["essential"] is True
+    assert body["claims"] == claims_challenge_claims(int(challenge["access_token"]["nbf"]["value"]))
+
+    again = summarize(entra_app, obo_grant, link)  # the pane signed in again: a new assertion
+    assert again.status_code == 200, again.get_json()
+    assert obo_grant.requests == 2
+    sent = json.loads(_token_requests(fake_entra)[-1]["claims"])
+    assert sent["access_token"]["nbf"] == challenge["access_token"]["nbf"]  # the challenge went to Entra
+    assert sent["access_token"]["xms_cc"] == {"values": ["CP1"]}
+    assert summarize(entra_app, obo_grant, link).status_code == 200
+    assert obo_grant.requests == 2  # the new token is cached as usual: the challenge was answered once
+
+
+def test_a_revoked_token_is_not_handed_out_by_another_instance(entra_obo_config, obo_grant, fake_graph, fake_entra,
+                                                               upstream, redis_url):
+    from server.app import create_app
+
+    oid = obo_grant.object_id(ADA, fake_entra.tenant_id)
+    link = fake_graph.add_file("Notes.txt", NOTES, readers={oid})
+    first, second = (create_app({**entra_obo_config, "REDIS_URL": redis_url}) for _ in range(2))
+    for _ in range(2):
+        upstream.queue_reply("- Budgets rose 4% [p1]")
+    assert summarize(first, obo_grant, link).status_code == 200
+    fake_graph.revoke_sessions(oid)
+    assert summarize(first, obo_grant, link).status_code == 401
+    # the second instance never saw the token, but Redis had it: it must not load the refused one
+    assert summarize(second, obo_grant, link).status_code == 200
+    assert obo_grant.requests == 2

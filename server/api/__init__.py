@@ -24,6 +24,8 @@ def _echo_request_id(response):
 
 def register_blueprints(app) -> None:
     app.before_request(_assign_request_id)
+    if app.config["AUTH_MODE"] == "dev" and not app.config["DEV_ALLOW_NON_LOOPBACK"]:
+        app.before_request(dev.loopback_only)
     app.after_request(_echo_request_id)
     app.register_blueprint(health.bp)
     app.register_blueprint(addin.bp)

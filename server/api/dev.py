@@ -1,15 +1,21 @@
 """Dev mode only: POST /dev/token issues an access token, GET /dev/jwks.json publishes its key.
 
-Registered only when DRAFTER_AUTH_MODE=dev, which the configuration refuses off loopback.
+Registered only when DRAFTER_AUTH_MODE=dev, which the configuration refuses off loopback. `loopback_only`
+guards the whole app in dev mode: whatever address the server was bound to, a request from another machine
+(or relayed for one by a proxy) is refused, since anyone who can reach /dev/token can sign in as anyone.
 """
 from __future__ import annotations
 
+import logging
 import re
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from server.api.common import json_body
-from server.errors import InvalidRequest
+from server.config import is_loopback_host
+from server.errors import Forbidden, InvalidRequest
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
@@ -41,3 +47,25 @@ def token():
 @bp.get("/jwks.json")
 def jwks():
     return jsonify(_issuer().jwks())
+
+
+FORWARDED_FOR = re.compile(r'for="?\[?([^\]";,]+)', re.IGNORECASE)
+NOT_LOOPBACK = ("This Drafter runs in development mode, which only answers requests from the computer it runs "
+                "on. An administrator can set DRAFTER_AUTH_MODE=entra to serve other computers.")
+
+
+def _relayed_for() -> list[str]:
+    """The client addresses a proxy in front of the service says it relays for (X-Forwarded-For, Forwarded)."""
+    relayed = [part.strip() for header in request.headers.getlist("X-Forwarded-For") for part in header.split(",")]
+    relayed += [m.group(1).strip() for header in request.headers.getlist("Forwarded")
+                for m in FORWARDED_FOR.finditer(header)]
+    return [address for address in relayed if address]
+
+
+def loopback_only() -> None:
+    """App before_request in dev mode (unless DRAFTER_DEV_ALLOW_NON_LOOPBACK): loopback callers only."""
+    peer = request.remote_addr
+    outside = [a for a in [peer or "", *_relayed_for()] if not is_loopback_host(a)]
+    if outside:
+        log.warning("dev mode refused a request from %s (not loopback)", outside[0][:64])
+        raise Forbidden(NOT_LOOPBACK)

@@ -12,7 +12,7 @@ from flask import current_app, g, request
 
 from server.assist.schemas import MAX_FILE_BYTES
 from server.assist.sources import FetchDocument
-from server.errors import InvalidRequest, RateLimited, UpstreamError, UpstreamTimeout
+from server.errors import InteractionRequired, InvalidRequest, RateLimited, UpstreamError, UpstreamTimeout
 
 log = logging.getLogger(__name__)
 
@@ -29,28 +29,40 @@ def _assertion() -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _token_getter(scope: str):
-    """A callable giving the caller's Graph token for `scope`, bound now so it also works off the request."""
+def _graph_caller(scope: str):
+    """call(read) -> read(the caller's Graph token for `scope`), bound now so it also works off the request.
+
+    A claims challenge from Graph (the token was revoked under continuous access evaluation) reaches the
+    pane as 401 interaction_required, and the on-behalf-of client forgets the refused token so that the
+    user's next call, after signing in again, gets a new one."""
     obo = current_app.extensions["drafter.obo"].client
     if obo is None:
         return None
     principal, assertion = g.principal, _assertion()
     full_scope = f"{current_app.config['GRAPH_URL']}/{scope}"
-    return lambda: obo.acquire_for(principal.tenant_id, principal.object_id, assertion, [full_scope])
+
+    def call(read):
+        token = obo.acquire_for(principal.tenant_id, principal.object_id, assertion, [full_scope])
+        try:
+            return read(token)
+        except InteractionRequired as exc:
+            obo.challenged(principal.tenant_id, principal.object_id, exc.claims)
+            raise
+    return call
 
 
 def caller_profile() -> dict:
     """{display_name, job_title, profile_source}: from Graph when it can be asked, else from the token."""
     principal = g.principal
     fallback = {"display_name": principal.name, "job_title": None, "profile_source": "token"}
-    token_for_profile = _token_getter(PROFILE_SCOPE)
-    if token_for_profile is None:
+    as_caller = _graph_caller(PROFILE_SCOPE)
+    if as_caller is None:
         return fallback  # dev mode, or no client credential: no outbound call at all
     graph = current_app.extensions["drafter.graph"]
     profile = graph.profiles.get(principal.user_key)
     if profile is None:
         try:
-            profile = graph.client.me(token_for_profile())
+            profile = as_caller(graph.client.me)
         except (UpstreamError, UpstreamTimeout, RateLimited) as exc:
             # The pane still needs who the caller is; the title can wait for the next call
             log.warning("no Graph profile for this caller: %s", exc.code)
@@ -64,13 +76,13 @@ def document_fetcher() -> FetchDocument:
     """fetch_document(url) -> (filename, bytes) with the caller's own rights, for `document: {url}`."""
     if current_app.config["AUTH_MODE"] == "dev":
         return _refuse(DEV_MODE_LINKS)
-    token_for_files = _token_getter(FILES_SCOPE)
-    if token_for_files is None:
+    as_caller = _graph_caller(FILES_SCOPE)
+    if as_caller is None:
         return _refuse(NO_CREDENTIAL_LINKS)
     client = current_app.extensions["drafter.graph"].client
 
     def fetch(url: str) -> tuple[str, bytes]:
-        return client.shared_file(token_for_files(), url, MAX_FILE_BYTES)
+        return as_caller(lambda token: client.shared_file(token, url, MAX_FILE_BYTES))
     return fetch
 
 

@@ -6,6 +6,11 @@ holds that tenant's users in MSAL's own token cache: a user's Graph token is loo
 The cache is bounded: past `capacity` users, the least recently seen user's tokens are forgotten. With a
 TokenStore (Redis), every token MSAL obtains is also shared, so another instance finds it on its own miss.
 
+When Microsoft Graph refuses a user's Graph token with a claims challenge (continuous access evaluation: the
+user's session was revoked, their location or device changed), `challenged()` forgets that user's tokens here
+and in the shared store and keeps the challenge for a while: the user's next call skips the cache and asks
+Entra on-behalf-of with those claims (MSAL's claims_challenge), so a revoked token is never served again.
+
 Entra's refusals become typed errors: interaction_required or a claims challenge (conditional access, MFA,
 consent) -> 401 interaction_required carrying `claims`; AADSTS500133 (the user's token expired) -> plain 401;
 anything else -> 502. Tokens, assertions and secrets are never logged or put in an error.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -32,6 +38,7 @@ log = logging.getLogger(__name__)
 EXTENSION = "drafter.obo"
 ENTRA_TIMEOUT = (5.0, 30.0)
 DEFAULT_CAPACITY = 5_000  # users whose tokens stay in this process's memory
+CHALLENGE_TTL = 600.0  # seconds a resource's claims challenge is kept for the user's next on-behalf-of request
 
 ASSERTION_EXPIRED = 500133
 # Entra answers these when the user must come back through sign-in: MFA or conditional access (50076, 50079,
@@ -78,21 +85,57 @@ class OnBehalfOfClient:
         self._apps_lock = threading.Lock()
         self._users: OrderedDict[str, str] = OrderedDict()  # home account id (oid.tid) -> tenant, oldest first
         self._users_lock = threading.Lock()
+        # home account id -> (claims a resource asked for, when): bounded like the users, expiring
+        self._challenges: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self.clock = time.monotonic  # public so a test can let time pass
 
     def acquire_for(self, tenant_id: str, object_id: str, assertion: str, scopes: Sequence[str]) -> str:
         tenant_id, object_id = tenant_id.lower(), object_id.lower()
         app = self.application(tenant_id)
         home = f"{object_id}.{tenant_id}"
-        token = self._silent(app, home, scopes)
-        if token is None and self._store is not None:
-            records = self._store.load(self._client_id, tenant_id, object_id)
-            if records:
-                app.token_cache.import_records(records)
-                token = self._silent(app, home, scopes)
+        claims = self._pending_challenge(home)
+        token = None
+        if claims is None:
+            token = self._silent(app, home, scopes)
+            if token is None and self._store is not None:
+                records = self._store.load(self._client_id, tenant_id, object_id)
+                if records:
+                    app.token_cache.import_records(records)
+                    token = self._silent(app, home, scopes)
         if token is None:
-            token = self._on_behalf_of(app, assertion, scopes)
+            token = self._on_behalf_of(app, assertion, scopes, claims)
+            if claims is not None:
+                with self._users_lock:
+                    self._challenges.pop(home, None)
         self._seen(home, tenant_id)
         return token
+
+    def challenged(self, tenant_id: str, object_id: str, claims: str | None) -> None:
+        """A resource refused the user's token with a claims challenge: drop their tokens, keep the claims.
+
+        Without this, the cached token the resource has just refused would be handed out again on every call
+        until it expires (an hour), however often the user signs in again."""
+        tenant_id, object_id = tenant_id.lower(), object_id.lower()
+        home = f"{object_id}.{tenant_id}"
+        self._forget(home, tenant_id)
+        if self._store is not None:
+            self._store.forget(self._client_id, tenant_id, object_id)
+        with self._users_lock:
+            self._challenges[home] = (claims or "", self.clock())
+            self._challenges.move_to_end(home)
+            while len(self._challenges) > self._capacity:
+                self._challenges.popitem(last=False)
+
+    def _pending_challenge(self, home: str) -> str | None:
+        """The claims to send with the user's next on-behalf-of request ("" when the resource named none)."""
+        with self._users_lock:
+            entry = self._challenges.get(home)
+            if entry is None:
+                return None
+            if self.clock() - entry[1] > CHALLENGE_TTL:
+                del self._challenges[home]
+                return None
+            return entry[0]
 
     def application(self, tenant_id: str) -> msal.ConfidentialClientApplication:
         """The tenant's application, built once: MSAL reads the authority's metadata when it is built."""
@@ -105,6 +148,9 @@ class OnBehalfOfClient:
                 app = msal.ConfidentialClientApplication(
                     self._client_id, client_credential=self._credential, authority=authority,
                     http_client=self._http, instance_discovery=False,
+                    # CP1: this service handles claims challenges (challenged()), so Graph may send them
+                    # (continuous access evaluation) rather than keep honouring a revoked session for an hour
+                    client_capabilities=["CP1"],
                     token_cache=_SharedTokenCache(self._store))
             except requests.Timeout:
                 raise UpstreamTimeout("Microsoft Entra ID did not answer in time; try again.") from None
@@ -134,9 +180,10 @@ class OnBehalfOfClient:
             return None  # a refresh that could not reach Entra: the on-behalf-of request says what is wrong
         return result.get("access_token") if isinstance(result, dict) else None
 
-    def _on_behalf_of(self, app: msal.ConfidentialClientApplication, assertion: str, scopes: Sequence[str]) -> str:
+    def _on_behalf_of(self, app: msal.ConfidentialClientApplication, assertion: str, scopes: Sequence[str],
+                      claims: str | None = None) -> str:
         try:
-            result = app.acquire_token_on_behalf_of(assertion, list(scopes))
+            result = app.acquire_token_on_behalf_of(assertion, list(scopes), claims_challenge=claims or None)
         except requests.Timeout:
             raise UpstreamTimeout("Microsoft Entra ID did not answer in time; try again.") from None
         except requests.RequestException as exc:
@@ -154,12 +201,16 @@ class OnBehalfOfClient:
             while len(self._users) > self._capacity:
                 evicted.append(self._users.popitem(last=False))
         for old_home, old_tenant in evicted:
-            app = self._apps.get(old_tenant)
-            if app is None:
-                continue
-            for account in list(app.token_cache.search(msal.TokenCache.CredentialType.ACCOUNT,
-                                                       query={"home_account_id": old_home})):
-                app.remove_account(account)
+            self._forget(old_home, old_tenant)
+
+    def _forget(self, home: str, tenant_id: str) -> None:
+        """Remove the user's account, and every token MSAL holds for it, from this process."""
+        app = self._apps.get(tenant_id)
+        if app is None:
+            return
+        for account in list(app.token_cache.search(msal.TokenCache.CredentialType.ACCOUNT,
+                                                   query={"home_account_id": home})):
+            app.remove_account(account)
 
 
 def refusal(result: dict) -> Exception:

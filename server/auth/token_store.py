@@ -86,6 +86,13 @@ class TokenStore:
         except Exception as exc:  # redis errors, timeouts: sharing is best effort
             log.warning("cannot share an on-behalf-of token through Redis: %s", type(exc).__name__)
 
+    def forget(self, client_id: str, tenant_id: str, object_id: str) -> None:
+        """Drop every token shared for the user (a resource has refused one: no instance may hand it out)."""
+        try:
+            self._redis.delete(self.key(client_id, tenant_id, object_id))
+        except Exception as exc:
+            log.warning("cannot drop shared on-behalf-of tokens in Redis: %s", type(exc).__name__)
+
     def load(self, client_id: str, tenant_id: str, object_id: str) -> list[tuple[dict, int]]:
         """[(event, obtained_at)] of the user's shared answers still valid, ready for TokenCache.add."""
         key = self.key(client_id, tenant_id, object_id)

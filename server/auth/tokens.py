@@ -289,8 +289,8 @@ class EntraIssuer:
 
     @staticmethod
     def key_matches(jwk: dict, claims: dict) -> bool:
+        # Every key in Entra's v2 key sets carries its issuer template; a key without one was not published
+        # for v2 tokens of these tenants, whatever else it signs
         template = jwk.get("issuer")
-        if template is None:  # a key set without issuer templates: the issuer check above is all there is
-            return True
         return isinstance(template, str) and template.replace("{tenantid}", str(claims.get("tid", ""))) == \
             claims.get("iss")

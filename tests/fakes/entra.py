@@ -62,7 +62,8 @@ _MULTI_TENANT = {"common", "organizations"}
 @dataclass
 class SigningKey:
     private: rsa.RSAPrivateKey
-    issuer: str | None  # the JWK's issuer template; None: the service's own {authority}/{tenantid}/v2.0
+    issuer: str | None  # the JWK's issuer template; None: the service's own {authority}/{tenantid}/v2.0;
+    # "": no issuer in the JWK at all (what a v1 or a third party's key set looks like)
     published: bool
 
 
@@ -183,8 +184,11 @@ class FakeEntra:
             published = [(kid, k) for kid, k in self._keys.items() if k.published]
         for kid, key in published:
             jwk = RSAAlgorithm.to_jwk(key.private.public_key(), as_dict=True)
-            keys.append({"kty": "RSA", "use": "sig", "kid": kid, "x5t": kid, "n": jwk["n"], "e": jwk["e"],
-                         "issuer": key.issuer or f"{self.authority_host}/{{tenantid}}/v2.0"})
+            entry = {"kty": "RSA", "use": "sig", "kid": kid, "x5t": kid, "n": jwk["n"], "e": jwk["e"],
+                     "issuer": key.issuer or f"{self.authority_host}/{{tenantid}}/v2.0"}
+            if key.issuer == "":
+                del entry["issuer"]
+            keys.append(entry)
         return {"keys": keys}
 
     # -- tokens --

@@ -5,6 +5,7 @@
         graph.add_user(oid, displayName=..., jobTitle=...)
         link = graph.add_file("Budget.docx", data, readers={oid})   # a sharing link to it
         graph.fail_next("/me", 429, retry_after=7)
+        graph.revoke_sessions(oid)             # continuous access evaluation: tokens seen so far now refused
 
 Every call needs a bearer token that FakeEntra issued for this Graph (aud = graph.url), with the permission the
 call needs in `scp` (User.Read for /me; Files.Read.All or Sites.Read.All for the shares API); the answer is the
@@ -41,6 +42,19 @@ def sharing_link(name: str) -> str:
     return f"https://contoso.sharepoint.com/:w:/s/Finance/{secrets.token_urlsafe(16)}?e={name[:6]}"
 
 
+def claims_challenge_claims(not_before: int) -> str:
+    """The claims a CAE challenge asks for: an access token issued no earlier than `not_before`."""
+    return json.dumps({"access_token": {"nbf": {"essential": True, "value": str(not_before)}}},
+                      separators=(",", ":"))
+
+
+def _claims_challenge(not_before: int) -> str:
+    """Graph's WWW-Authenticate for a claims challenge (the CAE documentation's shape; claims in base64)."""
+    claims = base64.b64encode(claims_challenge_claims(not_before).encode()).decode()
+    return ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
+            f'error="insufficient_claims", claims="{claims}"')
+
+
 def encode_link(url: str) -> str:
     return "u!" + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
 
@@ -53,6 +67,8 @@ class FakeGraph:
         self.requests: list[dict] = []  # {path, user (oid), authorization (bool)}
         self._downloads: dict[str, str] = {}  # download key -> share id
         self._failures: dict[str, list[tuple[int, int | None]]] = {}
+        self._seen_tokens: dict[str, set[str]] = {}  # oid -> uti of every token presented for that user
+        self._revoked: dict[str, tuple[set[str], int]] = {}  # oid -> (utis refused, when the session ended)
         self._lock = threading.Lock()
         self._ca = trustme.CA()
         self._cert = self._ca.issue_cert("127.0.0.1", "localhost")
@@ -79,6 +95,13 @@ class FakeGraph:
         """path_kind: "/me", "driveItem" or "content"."""
         with self._lock:
             self._failures.setdefault(path_kind, []).append((status, retry_after))
+
+    def revoke_sessions(self, oid: str) -> None:
+        """The user's sessions end (password reset, account disabled, risk): as Graph does under continuous
+        access evaluation, every token it has seen for them is refused from now on with a claims challenge
+        asking for a token issued after this moment; a token issued later is accepted."""
+        with self._lock:
+            self._revoked[oid] = (set(self._seen_tokens.get(oid, ())), int(datetime.now(UTC).timestamp()))
 
     def _take_failure(self, path_kind: str) -> tuple[int, int | None] | None:
         with self._lock:
@@ -241,17 +264,24 @@ class _Handler(BaseHTTPRequestHandler):
                                   "Insufficient privileges to complete the operation.")
         with self.fake._lock:
             self.fake.requests.append({"path": path_kind, "user": oid, "authorization": bool(header)})
+            revoked = None
+            if oid:
+                uti = str(claims.get("uti", ""))
+                self.fake._seen_tokens.setdefault(oid, set()).add(uti)
+                refused, since = self.fake._revoked.get(oid, (set(), 0))
+                revoked = since if uti in refused else None
         if not oid:
             raise _GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
+        if revoked is not None:
+            raise _GraphError(401, "InvalidAuthenticationToken", "Continuous access evaluation resulted in "
+                              "challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocation",
+                              None, {"WWW-Authenticate": _claims_challenge(revoked)})
         failure = self.fake._take_failure(path_kind)
         if failure:
             status, retry_after = failure
             headers = {}
             if status == 401:  # continuous access evaluation: a claims challenge
-                claims = base64.b64encode(b'{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}')
-                headers["WWW-Authenticate"] = (
-                    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize",'
-                    f' error="insufficient_claims", claims="{claims.decode()}"')
+                headers["WWW-Authenticate"] = _claims_challenge(1700000000)
             raise _GraphError(status, _STATUS_CODES.get(status, "generalException"), "Scripted failure.",
                               retry_after, headers)
         return oid
