@@ -235,3 +235,48 @@ def test_draft_with_an_unreadable_attachment_names_it(client, auth_headers):
                            json={"instruction": "Write.", "attachments": [
                                {"filename": "x.png", "content_base64": _b64(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)}]})
     assert _error(response, 415, "unsupported_type")["field"] == "attachments[0]"
+
+
+def test_draft_from_a_document(client, auth_headers, upstream, corpus_dir):
+    upstream.queue_reply("Briefing note: the footnote says snoska.")
+    data = (corpus_dir / "docx" / "footnotes.docx").read_bytes()
+    response = client.post("/api/v1/draft", headers=auth_headers, json={
+        "instruction": "Write a briefing note on this report.", "kind": "briefing", "context": "For the DM.",
+        "document": {"filename": "footnotes.docx", "content_base64": _b64(data)}})
+    assert response.status_code == 200, response.get_json()
+    prompt = upstream.requests[-1]["json"]["messages"][-1]["content"]
+    assert "snoska" in prompt and "For the DM." in prompt
+    assert prompt.index("For the DM.") < prompt.index("snoska")  # context first, then the document
+    assert "footnotes.docx" in prompt
+
+
+@pytest.mark.parametrize(("document", "status", "code", "field"), [
+    ({"filename": "old.doc", "content_base64": _b64(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)},
+     415, "unsupported_type", "document"),
+    ({"filename": "a.docx", "content_base64": "not base64!"}, 400, "invalid_request", "document.content_base64"),
+    ({"filename": "a.docx"}, 400, "invalid_request", "document.content_base64"),
+    ({"url": "https://contoso.sharepoint.com/:w:/s/x/abc"}, 400, "invalid_request", "document.url"),
+])
+def test_draft_with_a_document_it_cannot_read_names_it(client, auth_headers, upstream, document, status, code, field):
+    response = client.post("/api/v1/draft", headers=auth_headers,
+                           json={"instruction": "Write a briefing note.", "document": document})
+    body = _error(response, status, code)
+    assert body["field"] == field, body
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize("route", ["extract", "summarize"])
+def test_every_bad_corpus_file_gets_its_4xx_over_http(client, auth_headers, upstream, corpus_dir, route):
+    from tests.test_documents_guards import BAD, STATUS
+
+    for name, (error_class, fragment) in sorted(BAD.items()):
+        file = {"filename": name, "content_base64": _b64((corpus_dir / "bad" / name).read_bytes())}
+        if route == "extract":
+            response = client.post(EXTRACT, headers=auth_headers, json=file)
+        else:
+            response = client.post("/api/v1/summarize", headers=auth_headers, json={"document": file})
+        status, code = STATUS[error_class]
+        body = _error(response, status, code)
+        assert fragment in body["message"], (name, body)
+        assert body["field"] == ("file" if route == "extract" else "document"), (name, body)
+    assert upstream.requests == []  # none of them reached the model

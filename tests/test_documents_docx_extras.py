@@ -23,7 +23,7 @@ CORPUS = {
     "endnotes.docx": (0, 1, 0, False, [("en1.p1", "endnote", "XXX")]),
     "Bug54849.docx": (1, 1, 0, True, [("fn1.p1", "footnote", "Footnote_sdt"), ("en1.p1", "endnote", "Endnote"),
                                       ("hdr1.p1", "header", "This is a header"), ("ftr1.p1", "footer", "Footer_")]),
-    "stress011.docx": (40, 0, 0, True, [("fn40.p1", "footnote", "")]),
+    "stress011.docx": (40, 0, 0, True, [("fn40.p1", "footnote", "()\tانظر A/68/267")]),
     "hdr-header-footer.docx": (0, 0, 0, True, [("hdr2.p1", "header", "Header for section-1"),
                                                ("ftr2.p1", "footer", "Footer for section 1")]),
     "doc-odd-even-hdrs.docx": (0, 0, 0, True, [("hdr1.p1", "header", "Even page header."),

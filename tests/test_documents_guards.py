@@ -226,3 +226,19 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
 def test_sniffed_types(data, error_class, fragment):
     with pytest.raises(error_class, match=fragment):
         extract("file.txt", data)
+
+
+@pytest.mark.parametrize("data", [
+    b"Save the form as PDF: the file must start with %PDF-1.7, which Acrobat writes itself.\n",
+    b"Notes\n\nThe scanner writes %PDF-1.4 headers; see the attached guide.\n" * 3,
+])
+def test_text_that_mentions_the_pdf_header_is_text(data):
+    result = extract("notes.txt", data)
+    assert result["kind"] == "text" and "%PDF-" in result["paragraphs"][0]["text"] + result["paragraphs"][-1]["text"]
+
+
+def test_a_pdf_with_bytes_before_its_header_is_still_a_pdf():
+    # readers accept the header anywhere in the first 1024 bytes; such a file still ends as a PDF does
+    data = b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\nendobj\n%%EOF\n"
+    with pytest.raises(UnreadableDocument, match="could not be read as a PDF"):
+        extract("scan.txt", data)

@@ -36,7 +36,7 @@ from server.assist.schemas import (
     SUMMARIZE_REQUEST,
     validate,
 )
-from server.assist.sources import FetchDocument, attachments_material, summary_paragraphs
+from server.assist.sources import FetchDocument, attachments_material, document_text, extract_file, summary_paragraphs
 from server.assist.summarize import Summarizer, chunk_budget
 from server.errors import InvalidRequest, UpstreamError
 from server.llm.base import ChatModel, Usage
@@ -131,10 +131,15 @@ def rewrite(body: dict, ctx: JobContext) -> Iterator[Event]:
 def _rewrite_events(ctx, messages, max_tokens, source, language, preset) -> Iterator[Event]:
     sink = CallResult()
     profile = SourceProfile(source)
-    # the source's side of the checks is read while the model answers (it needs nothing from the answer)
-    source_read = in_background(profile.read_for_edit_checks, language)
-    yield from _stream_text(ctx, messages, max_tokens, sink, 0.3)
-    source_read.result()
+    # The source's side of the checks is read while the model writes the rest of its answer (it needs nothing
+    # from the answer). It starts once the first delta is out, so it never competes with that for the GIL.
+    source_read = None
+    for event in _stream_text(ctx, messages, max_tokens, sink, 0.3):
+        yield event
+        if source_read is None:
+            source_read = in_background(profile.read_for_edit_checks, language)
+    if source_read is not None:
+        source_read.result()
     raw = clean(sink.text, source=source)
     result: dict = {}
     if preset is not None and preset.output == "proofread":
@@ -151,7 +156,7 @@ def _rewrite_events(ctx, messages, max_tokens, source, language, preset) -> Iter
 # ---- draft ----
 def _fit_material(ctx: JobContext, material: list[tuple[str, str, str | None, str]], room: int
                   ) -> tuple[list[tuple[str, str, str | None]], list[str]]:
-    """Cut material (in order: context, then attachments) to `room` tokens; name the fields cut."""
+    """Cut material (in order: context, document, then attachments) to `room` tokens; name the fields cut."""
     fitted, cut = [], []
     for label, text, name, field_name in material:
         allowed = room - MATERIAL_FRAME_TOKENS
@@ -176,6 +181,11 @@ def draft(body: dict, ctx: JobContext) -> Iterator[Event]:
     material = []
     if body.get("context", "").strip():
         material.append(("CONTEXT", body["context"], None, "context"))
+    if "document" in body:
+        document = body["document"]
+        text = document_text(extract_file(document, "document", ctx.fetch_document))
+        if text.strip():
+            material.append(("DOCUMENT", text, document.get("filename"), "document"))
     for i, (filename, text) in enumerate(attachments_material(body.get("attachments", []))):
         if text.strip():
             material.append(("ATTACHMENT", text, filename, f"attachments[{i}]"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-FENCE_LABELS = ("TEXT", "CONTEXT", "ATTACHMENT", "PARAGRAPHS", "POINTS")
+FENCE_LABELS = ("TEXT", "CONTEXT", "DOCUMENT", "ATTACHMENT", "PARAGRAPHS", "POINTS")
 _LABELS = "|".join(FENCE_LABELS)
 # "<<< TEXT", "TEXT >>>" in any case: the shapes a forged marker could take; guillemets keep them readable.
 _OPEN = re.compile(rf"<<<(?=\s*(?:{_LABELS})\b)", re.IGNORECASE)

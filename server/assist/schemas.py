@@ -115,6 +115,9 @@ DRAFT_REQUEST = _request(["instruction"], {
     "instruction": _text(MAX_INSTRUCTION_CHARS, "what to write"),
     "context": {"type": "string", "maxLength": MAX_TEXT_CHARS,
                 "description": "material to draw on, e.g. the email being replied to"},
+    "document": {"oneOf": [_FILE, _LINK],
+                 "description": "a file to draw on (e.g. the report a briefing note is about): its content, or a "
+                                "SharePoint / OneDrive link to it"},
     "attachments": _ATTACHMENTS,
     "kind": {"type": "string", "enum": DRAFT_KINDS, "default": "freeform"},
     "tone": _TONE,

@@ -42,7 +42,7 @@ def sniff(data: bytes) -> str:
         return "zip"
     if head.startswith(OLE_MAGIC):
         raise ole_error(data)
-    if b"%PDF-" in head:  # readers accept the header anywhere in the first 1024 bytes
+    if _looks_like_pdf(data, head):
         return "pdf"
     for signature, message in _BINARY_SIGNATURES:
         if head.startswith(signature):
@@ -52,6 +52,17 @@ def sniff(data: bytes) -> str:
     if _HTML_START.match(head):
         return "html"
     return "text"
+
+
+def _looks_like_pdf(data: bytes, head: bytes) -> bool:
+    """A PDF header at the start (after at most a BOM or blank space); or, since readers accept it anywhere
+    in the first 1024 bytes, further in when the file also ends as a PDF does (%%EOF). A text note that
+    merely quotes "%PDF-1.7" in a sentence stays text."""
+    at = head.find(b"%PDF-")
+    if at < 0:
+        return False
+    before = head[:at].removeprefix(b"\xef\xbb\xbf")
+    return not before.strip(b" \t\r\n\x00") or b"%%EOF" in data[-1024:]
 
 
 def ole_error(data: bytes) -> Exception:
