@@ -5,6 +5,7 @@ server/wsgi.py and the CLI print that line and exit without a traceback. Views r
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -247,6 +248,7 @@ BY_NAME = {s.name: s for s in SETTINGS}
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
+@functools.lru_cache(maxsize=1024)  # called per request in dev mode with the peer's address
 def is_loopback_host(host: str | None) -> bool:
     if not host:
         return False

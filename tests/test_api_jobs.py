@@ -131,9 +131,16 @@ def test_body_over_the_limit_is_413(app_config, upstream):
     app = create_app({**app_config, "MAX_BODY_BYTES": 2048})
     client = app.test_client()
     token = client.post("/dev/token", json={"name": "A", "email": "a@b.gov"}).get_json()["access_token"]
-    response = client.post("/api/v1/rewrite", json={"text": "x" * 5000}, headers={"Authorization": f"Bearer {token}"})
+    body = json.dumps({"text": "x" * 5000}).encode()
+    response = client.post("/api/v1/rewrite", data=body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 413
-    assert response.get_json()["error"] == "too_large"
+    error = response.get_json()
+    assert error["error"] == "too_large" and error["request_id"]
+    # the sizes, the setting, and the ways a large file still gets in
+    assert f"The request is {len(body):,} bytes" in error["message"]
+    assert "at most 2,048 bytes per request (DRAFTER_MAX_BODY_BYTES)" in error["message"]
+    assert "over about 1 KB" in error["message"] and "multipart upload to /api/v1/documents/extract" in error["message"]
 
 
 def test_upstream_429_is_retried_then_429_with_retry_after(client, auth_headers, upstream):

@@ -166,6 +166,35 @@ def test_history_dropped_oldest_first_to_fit(tokens):
     assert "newer answer" in contents and "old answer" not in contents
 
 
+@pytest.mark.parametrize("spare", [0, 1, 40])
+def test_history_kept_when_it_fits_the_exact_need_but_not_the_byte_bound(tokens, spare):
+    # Japanese: about three UTF-8 bytes a character, fewer tokens than bytes. The quick check bounds the need
+    # by bytes; a window that only the exact token count fits must still keep the whole history.
+    text = "市民の皆様へ、窓口の受付時間が変わりますのでお知らせします。" * 4
+    history = [{"role": "user", "content": "Earlier request"}, {"role": "assistant", "content": "Earlier answer"}]
+    max_output = 300
+    probe = FakeModel(["ok"], context_window=100_000)
+    run("rewrite", {"text": text, "history": history}, make_ctx(probe, tokens, max_output_tokens=max_output))
+    exact_need = max(128, min(max_output, tokens.count(text) + 64))
+    assert exact_need < max_output <= len(text.encode()) + 64  # the byte bound asks for more than needed
+    window = tokens.count_messages(probe.calls[0]["messages"]) + exact_need + spare
+    model = FakeModel(["ok"], context_window=window)
+    run("rewrite", {"text": text, "history": history}, make_ctx(model, tokens, max_output_tokens=max_output))
+    contents = [m["content"] for m in model.calls[0]["messages"]]
+    assert "Earlier answer" in contents
+    assert model.calls[0]["max_tokens"] == min(exact_need + spare, max_output)
+
+
+def test_a_text_too_long_even_without_history_names_the_field(tokens):
+    model = FakeModel(["ok"], context_window=300)
+    with pytest.raises(TooLarge) as caught:
+        JOBS["rewrite"]({"text": "word " * 400, "history": [{"role": "user", "content": "a"},
+                                                           {"role": "assistant", "content": "b"}]},
+                        make_ctx(model, tokens, max_output_tokens=256))
+    assert caught.value.field == "text" and "too long for the model" in str(caught.value)
+    assert model.calls == []
+
+
 def test_closing_the_generator_closes_the_model_stream(tokens):
     model = TrackingModel(["A long answer " * 50])
     events = JOBS["rewrite"]({"text": "Some text."}, make_ctx(model, tokens))

@@ -56,9 +56,13 @@ NOT_LOOPBACK = ("This Drafter runs in development mode, which only answers reque
 
 def _relayed_for() -> list[str]:
     """The client addresses a proxy in front of the service says it relays for (X-Forwarded-For, Forwarded)."""
-    relayed = [part.strip() for header in request.headers.getlist("X-Forwarded-For") for part in header.split(",")]
-    relayed += [m.group(1).strip() for header in request.headers.getlist("Forwarded")
-                for m in FORWARDED_FOR.finditer(header)]
+    # Read from the WSGI environ, where repeated headers arrive joined with commas: no header objects built
+    environ = request.environ
+    forwarded_for, forwarded = environ.get("HTTP_X_FORWARDED_FOR"), environ.get("HTTP_FORWARDED")
+    if not forwarded_for and not forwarded:
+        return []
+    relayed = [part.strip() for part in (forwarded_for or "").split(",")]
+    relayed += [m.group(1).strip() for m in FORWARDED_FOR.finditer(forwarded or "")]
     return [address for address in relayed if address]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import math
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from server.errors import DrafterError, RateLimited
@@ -16,7 +16,6 @@ HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404
 PLAIN_MESSAGES = {
     404: "There is nothing at this address.",
     405: "This address does not accept that method.",
-    413: "The request is too large.",
 }
 
 
@@ -32,9 +31,20 @@ def error_response(error: DrafterError):
     return response
 
 
+def too_large_message(length: int | None, limit: int) -> str:
+    """What a caller over the body limit needs: the sizes, and the ways a large file still gets in."""
+    size = f"The request is {length:,} bytes" if length else "The request is too large"
+    return (f"{size}; this service takes at most {limit:,} bytes per request (DRAFTER_MAX_BODY_BYTES). "
+            f"A file sent as base64 in JSON grows by a third, so files over about {limit * 3 // 4 // 1024:,} KB "
+            "must come as a multipart upload to /api/v1/documents/extract or as a SharePoint/OneDrive link.")
+
+
 def _http_error(exc: HTTPException):
     code = HTTP_CODES.get(exc.code or 500, "http_error")
-    message = PLAIN_MESSAGES.get(exc.code or 500) or exc.description or exc.name
+    if exc.code == 413:  # werkzeug's, from MAX_CONTENT_LENGTH: refused before the body is read
+        message = too_large_message(request.content_length, current_app.config["MAX_BODY_BYTES"])
+    else:
+        message = PLAIN_MESSAGES.get(exc.code or 500) or exc.description or exc.name
     response = jsonify(error_body(code, message))
     response.status_code = exc.code or 500
     if exc.code == 405 and getattr(exc, "valid_methods", None):

@@ -81,12 +81,21 @@ def _prompt_tokens(messages: list[dict], tokens, limit: int) -> int:
 
 
 def fit_history(build: Callable[[list[dict]], list[dict]], history: list[dict], tokens, model,
-                need: int, field: str) -> tuple[list[dict], int]:
+                need: int | tuple[int, Callable[[], int]], field: str) -> tuple[list[dict], int]:
     """Messages from build(history) that leave `need` output tokens, dropping the oldest history turns first.
 
+    `need` may be (cheap upper bound, function giving the exact need): when the whole history fits with the
+    bound, it fits with the exact need too, which is then never computed (it costs a token count).
     Returns (messages, output room); raises TooLarge naming `field` when even no history does not fit.
     """
     turns = list(history)
+    if isinstance(need, tuple):
+        bound, exact = need
+        messages = build(turns)
+        room = model.context_window - _prompt_tokens(messages, tokens, model.context_window - bound)
+        if room >= bound:
+            return messages, room
+        need = exact()
     while True:
         messages = build(turns)
         room = model.context_window - _prompt_tokens(messages, tokens, model.context_window - need)

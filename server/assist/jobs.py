@@ -84,10 +84,16 @@ def _guidance(ctx: JobContext, body: dict, job: str, defaults: tuple[str, ...] =
     return guidance, preset
 
 
-def _text_output_need(ctx: JobContext, text: str, body: dict) -> int:
-    """Output tokens a rewrite of `text` needs: about its length (twice for longer), within the limits."""
+def _text_output_need(ctx: JobContext, text: str, body: dict) -> tuple[int, Callable[[], int]]:
+    """Output tokens a rewrite of `text` needs: about its length (twice for longer), within the limits.
+
+    As fit_history takes it: a bound from the UTF-8 length (a token is at least one byte), and the exact
+    need from the token count, only computed when the bound does not fit."""
     factor = 2 if body.get("length") == "longer" else 1
-    return max(MIN_OUTPUT_TOKENS, min(ctx.max_output_tokens, ctx.tokens.count(text) * factor + 64))
+
+    def need(count: int) -> int:
+        return max(MIN_OUTPUT_TOKENS, min(ctx.max_output_tokens, count * factor + 64))
+    return need(len(text.encode("utf-8"))), lambda: need(ctx.tokens.count(text))
 
 
 def _stream_text(ctx: JobContext, messages: list[dict], max_tokens: int, sink: CallResult,
@@ -131,12 +137,14 @@ def rewrite(body: dict, ctx: JobContext) -> Iterator[Event]:
 def _rewrite_events(ctx, messages, max_tokens, source, language, preset) -> Iterator[Event]:
     sink = CallResult()
     profile = SourceProfile(source)
-    # The source's side of the checks is read while the model writes the rest of its answer (it needs nothing
-    # from the answer). It starts once the first delta is out, so it never competes with that for the GIL.
+    # A streamed answer: the source's side of the checks is read while the model writes the rest (it needs
+    # nothing from the answer), starting once the first delta is out so it never competes with that for the
+    # GIL. A whole answer comes as one piece at the end: there the checks read the source on this thread, as
+    # handing it to the pool then and waiting only added a thread switch (measured: bench/RESULTS.md).
     source_read = None
     for event in _stream_text(ctx, messages, max_tokens, sink, 0.3):
         yield event
-        if source_read is None:
+        if source_read is None and ctx.stream:
             source_read = in_background(profile.read_for_edit_checks, language)
     if source_read is not None:
         source_read.result()
