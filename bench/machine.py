@@ -4,7 +4,13 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import statistics
+import time
 from importlib import metadata
+
+# A fixed pure-Python workload, timed on every run: the same cloud "2 cores" run Python at quite different
+# speeds from one machine to the next (seen here: 2.5x), and every gateway figure moves with it.
+SPEED_LOOP = 1_000_000
 
 
 def _cpu_model() -> str:
@@ -36,6 +42,19 @@ def load_average() -> str:
         return "unknown"
 
 
+def python_speed_ms(repeat: int = 7) -> float:
+    """Median ms of a one-million-step pure-Python loop (an addition and a comparison per step)."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for i in range(SPEED_LOOP):
+            if i & 1:
+                total += i
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def details() -> dict:
     versions = {}
     for package in ("flask", "werkzeug", "gunicorn", "requests", "urllib3", "PyJWT", "cryptography", "tiktoken"):
@@ -49,5 +68,5 @@ def details() -> dict:
         "cpu": _cpu_model(), "cores": os.cpu_count(),
         "memory": f"{memory:.1f} GiB" if memory else "unknown",
         "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-        "packages": versions, "load_before": load_average(),
+        "packages": versions, "load_before": load_average(), "python_speed_ms": python_speed_ms(),
     }

@@ -100,6 +100,8 @@ def markdown(results: dict) -> str:
            f"- Date: {m['date']}",
            f"- CPU: {m['cpu']}, {m['cores']} cores (logical CPUs visible to the OS)",
            f"- Memory: {m['memory']}", f"- OS: {m['os']}", f"- Python: {m['python']}",
+           f"- Python speed: {m.get('python_speed_ms', 0):.1f} ms for bench/machine.py's one-million-step loop "
+           "(median of 7; lower is faster): compare it before comparing figures from different runs",
            f"- Packages: {', '.join(f'{k} {v}' for k, v in m['packages'].items())}",
            f"- Load average (1, 5, 15 min) before: {m['load_before']}; after: {m.get('load_after', '?')}",
            f"- Total run time: {results.get('runtime_s', 0):.0f} s", "",
