@@ -111,3 +111,10 @@ class Cancelled(DrafterError):
     """The caller went away; never rendered, used to stop work early."""
 
     code, status = "cancelled", 499
+
+
+class StoreUnavailable(DrafterError):
+    """The audit and usage store cannot be reached or is busy past its timeout (503): a job is not run
+    unaccounted for."""
+
+    code, status = "store_unavailable", 503
