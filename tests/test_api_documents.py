@@ -280,3 +280,64 @@ def test_every_bad_corpus_file_gets_its_4xx_over_http(client, auth_headers, upst
         assert fragment in body["message"], (name, body)
         assert body["field"] == ("file" if route == "extract" else "document"), (name, body)
     assert upstream.requests == []  # none of them reached the model
+
+
+# ---- the files' sensitivity labels reach the job result (the policy guard acts on them) ----
+# MIP labels named "Internal" and "General" spell no marking, so a guard's default policy lets these jobs run.
+
+def _labelled_docx(name: str, guid: str, *paragraphs: str) -> bytes:
+    from tests.test_documents_labels import _custom_xml, _docx, _msip, _with_parts
+
+    return _with_parts(_docx(*paragraphs), {"docProps/custom.xml": _custom_xml(_msip(guid, name))})
+
+
+def test_summarize_returns_the_label_of_its_document_and_attachments(client, auth_headers, upstream):
+    from tests.test_documents_labels import GUID_A, GUID_B
+
+    upstream.queue_reply("- The budget is set. [p1]")
+    response = client.post("/api/v1/summarize", headers=auth_headers, json={
+        "document": {"filename": "budget.docx", "content_base64": _b64(_labelled_docx("Internal", GUID_A, "Budget."))},
+        "attachments": [{"filename": "notes.txt", "content_base64": _b64(b"Unmarked notes.")},
+                        {"filename": "annex.docx", "content_base64": _b64(_labelled_docx("General", GUID_B, "Annex."))}]})
+    assert response.status_code == 200, response.get_json()
+    label = response.get_json()["label"]
+    assert label["mip"]["name"] == "Internal" and (label["classification"], label["level"]) == (None, 0)
+    assert [(s["field"], s["filename"], s["label"]["mip"]["name"]) for s in label["sources"]] == [
+        ("document", "budget.docx", "Internal"), ("attachments[1]", "annex.docx", "General")]
+
+
+def test_a_streamed_draft_carries_the_label_in_its_result_event(client, auth_headers, upstream):
+    from tests.test_api_jobs import sse_events
+    from tests.test_documents_labels import GUID_A
+
+    upstream.queue_reply("A briefing note.")
+    response = client.post("/api/v1/draft", headers=auth_headers, json={
+        "instruction": "Write a briefing note.", "stream": True,
+        "document": {"filename": "brief.docx", "content_base64": _b64(_labelled_docx("Internal", GUID_A, "Brief."))}})
+    assert response.status_code == 200
+    name, result = sse_events(response.data)[-1]
+    assert name == "result" and result["label"]["sources"][0]["field"] == "document"
+    assert result["label"]["mip"]["id"] == GUID_A
+
+
+def test_jobs_without_a_labelled_file_say_label_null(client, auth_headers, upstream):
+    upstream.queue_reply("- Notes. [p1]")
+    response = client.post("/api/v1/summarize", headers=auth_headers, json={
+        "document": {"filename": "notes.txt", "content_base64": _b64(b"Unmarked notes.")}})
+    assert response.status_code == 200 and response.get_json()["label"] is None
+
+
+def test_a_document_read_by_link_keeps_its_label(entra_obo_config, obo_grant, fake_graph, fake_entra, upstream):
+    from server.app import create_app
+    from tests.test_documents_labels import GUID_A
+
+    reader = obo_grant.object_id("ada@agency.gov", fake_entra.tenant_id)
+    link = fake_graph.add_file("Plan.docx", _labelled_docx("Internal", GUID_A, "The plan."), readers={reader})
+    upstream.queue_reply("- The plan. [p1]")
+    response = create_app(entra_obo_config).test_client().post(
+        "/api/v1/summarize", json={"document": {"url": link}},
+        headers={"Authorization": f"Bearer {obo_grant.user_assertion(user='ada@agency.gov')}"})
+    assert response.status_code == 200, response.get_json()
+    [source] = response.get_json()["label"]["sources"]
+    assert (source["field"], source["filename"], source["label"]["mip"]["name"]) == ("document", "Plan.docx",
+                                                                                    "Internal")

@@ -1,6 +1,7 @@
 """Sensitivity labels: MIP labels in a package's custom properties, banner markings in the text."""
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 
@@ -9,7 +10,7 @@ import openpyxl
 import pytest
 
 from server.documents import extract
-from server.documents.labels import banner_markings, classification, mip_from_package
+from server.documents.labels import banner_markings, classification, combined_label, mip_from_package
 from server.errors import UnreadableDocument
 
 GUID_A = "3f1a9c7e-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -218,3 +219,84 @@ def test_a_workbook_banner_in_a_sheets_first_row():
 def test_plain_documents_have_no_label(corpus_dir):
     assert extract("p.txt", b"Hello.\nThe secret is out.")["label"] is None
     assert extract("p.docx", _docx("A plain note."))["label"] is None
+
+
+# ---- labels of the files a job reads: in the job context before any model call, and in the result ----
+
+def _file(name: str, data: bytes) -> dict:
+    return {"filename": name, "content_base64": base64.b64encode(data).decode("ascii")}
+
+
+@pytest.fixture(scope="module")
+def tokens(tmp_path_factory):
+    from server.llm.tokens import TokenCounter
+
+    return TokenCounter(tmp_path_factory.mktemp("tiktoken"))
+
+
+def _job_context(tokens, replies: list[str]):
+    from server.assist.jobs import JobContext
+    from server.assist.presets import Presets
+    from server.llm.fake import FakeModel
+
+    return JobContext(model=FakeModel(replies), presets=Presets.load(), tokens=tokens)
+
+
+def test_combined_label_takes_the_highest_level_every_marking_and_the_enabled_mip_label():
+    disabled = {"id": GUID_A, "name": "Old", "enabled": False}
+    enabled = {"id": GUID_B, "name": "Secret", "enabled": True}
+    sources = [
+        {"field": "document", "filename": "a.docx",
+         "label": {"mip": disabled, "markings": ["CUI"], "classification": "CUI", "level": 1}},
+        {"field": "attachments[0]", "filename": "b.txt",
+         "label": {"mip": None, "markings": ["SECRET//NOFORN", "CUI"], "classification": "SECRET", "level": 3}},
+        {"field": "attachments[1]", "filename": "c.xlsx",
+         "label": {"mip": enabled, "markings": [], "classification": None, "level": 0}},
+    ]
+    assert combined_label(sources) == {"mip": enabled, "markings": ["CUI", "SECRET//NOFORN"],
+                                       "classification": "SECRET", "level": 3, "sources": sources}
+    assert combined_label(sources[:1])["mip"] == disabled  # no enabled label: the first one found
+    assert combined_label([]) is None
+
+
+def test_summarize_holds_the_labels_before_any_model_call_and_returns_them(tokens):
+    from server.assist.jobs import JOBS
+
+    labelled = _with_parts(_docx("Budget for 2025."), {"docProps/custom.xml": _custom_xml(_msip(GUID_A, "Internal"))})
+    body = {"document": _file("budget.docx", labelled),
+            "attachments": [_file("plain.txt", b"Nothing marked here."),
+                            _file("memo.txt", b"SECRET//NOFORN\nThe plan.\nSECRET//NOFORN\n")]}
+    ctx = _job_context(tokens, ["- The budget is set. [p1]"])
+    events = JOBS["summarize"](body, ctx)
+    # the body is validated and the files read: a guard can act on ctx.labels before the model is called
+    assert ctx.model.calls == []
+    assert [(s["field"], s["filename"]) for s in ctx.labels] == [("document", "budget.docx"),
+                                                                ("attachments[1]", "memo.txt")]
+    result = list(events)[-1][1]
+    label = result["label"]
+    assert (label["classification"], label["level"], label["markings"]) == ("SECRET", 3, ["SECRET//NOFORN"])
+    assert label["mip"]["name"] == "Internal" and label["mip"]["id"] == GUID_A
+    assert [s["label"]["level"] for s in label["sources"]] == [0, 3]
+
+
+def test_draft_returns_the_labels_of_its_document_and_attachments(tokens):
+    from server.assist.jobs import JOBS
+
+    body = {"instruction": "Write a note.",
+            "document": _file("brief.docx", _docx("CUI", "The brief.")),
+            "attachments": [_file("annex.xlsx", _xlsx(["OFFICIAL-SENSITIVE"], ["Cost", 3]))]}
+    ctx = _job_context(tokens, ["A short note."])
+    result = list(JOBS["draft"](body, ctx))[-1][1]
+    assert [(s["field"], s["label"]["classification"]) for s in result["label"]["sources"]] == [
+        ("document", "CUI"), ("attachments[0]", "OFFICIAL-SENSITIVE")]
+    assert result["label"]["level"] == 1
+
+
+def test_jobs_without_labelled_files_return_label_null(tokens):
+    from server.assist.jobs import JOBS
+
+    summary = list(JOBS["summarize"]({"text": "SECRET\nA pasted text is not a file."},
+                                     _job_context(tokens, ["- A text. [p1]"])))[-1][1]
+    draft = list(JOBS["draft"]({"instruction": "Write.", "attachments": [_file("a.txt", b"Plain.")]},
+                               _job_context(tokens, ["Done."])))[-1][1]
+    assert summary["label"] is None and draft["label"] is None

@@ -36,7 +36,14 @@ from server.assist.schemas import (
     SUMMARIZE_REQUEST,
     validate,
 )
-from server.assist.sources import FetchDocument, attachments_material, document_text, extract_file, summary_paragraphs
+from server.assist.sources import (
+    FetchDocument,
+    attachments_material,
+    document_text,
+    extract_file,
+    material_label,
+    summary_paragraphs,
+)
 from server.assist.summarize import Summarizer, chunk_budget
 from server.errors import InvalidRequest, UpstreamError
 from server.llm.base import ChatModel, Usage
@@ -62,6 +69,9 @@ class JobContext:
     stream: bool = True
     # Reads a document given by link ({url}): the API layer binds it to the caller's own rights; None refuses
     fetch_document: FetchDocument | None = None
+    # Sensitivity labels of the files the job reads ({field, filename, label}, server.assist.sources), filled
+    # while the body is validated, before any model call; the result's `label` is material_label() of them
+    labels: list[dict] = field(default_factory=list)
 
 
 # ---- shared pieces ----
@@ -191,10 +201,10 @@ def draft(body: dict, ctx: JobContext) -> Iterator[Event]:
         material.append(("CONTEXT", body["context"], None, "context"))
     if "document" in body:
         document = body["document"]
-        text = document_text(extract_file(document, "document", ctx.fetch_document))
+        text = document_text(extract_file(document, "document", ctx.fetch_document, ctx.labels))
         if text.strip():
             material.append(("DOCUMENT", text, document.get("filename"), "document"))
-    for i, (filename, text) in enumerate(attachments_material(body.get("attachments", []))):
+    for i, (filename, text) in enumerate(attachments_material(body.get("attachments", []), ctx.labels)):
         if text.strip():
             material.append(("ATTACHMENT", text, filename, f"attachments[{i}]"))
     need = max(MIN_OUTPUT_TOKENS, min(ctx.max_output_tokens, ctx.model.context_window // 4))
@@ -222,7 +232,7 @@ def _draft_events(ctx, messages, max_tokens, body, reference, cut) -> Iterator[E
     if cut:
         checks["material_truncated"] = cut
     result = {"text": text, "model": sink.model or ctx.model.name, "usage": _usage(sink), "checks": checks,
-              "finish_reason": sink.finish_reason}
+              "finish_reason": sink.finish_reason, "label": material_label(ctx.labels)}
     fmt = body.get("format", "text")
     if fmt != "text":
         from server.documents import render  # helper C's renderer, imported late so assist loads without it
@@ -280,7 +290,7 @@ def _review_events(ctx, messages, max_tokens, text, context, aspects) -> Iterato
 def summarize(body: dict, ctx: JobContext) -> Iterator[Event]:
     validate(SUMMARIZE_REQUEST, body)
     guidance, _preset = _guidance(ctx, body, "summarize")
-    paragraphs = summary_paragraphs(body, ctx.fetch_document)
+    paragraphs = summary_paragraphs(body, ctx.fetch_document, ctx.labels)
     budget = chunk_budget(ctx.model.context_window, ctx.max_output_tokens, ctx.chunk_tokens)
     chunks = iter_chunks(paragraphs, ctx.tokens.count, budget)  # counted as the map calls start
     rank = {p["id"]: i for i, p in enumerate(paragraphs)}
@@ -288,7 +298,7 @@ def summarize(body: dict, ctx: JobContext) -> Iterator[Event]:
                             focus=body.get("focus"), language=body.get("language"), guidance=guidance,
                             history=body.get("history", []), budget=budget)
     source = SourceProfile("\n\n".join(p["text"] for p in paragraphs))
-    return _summarize_events(summarizer, chunks, rank, source, body)
+    return _summarize_events(summarizer, chunks, rank, source, body, material_label(ctx.labels))
 
 
 def render_summary(points: list[dict], fmt: str) -> str:
@@ -297,7 +307,8 @@ def render_summary(points: list[dict], fmt: str) -> str:
     return " ".join(p["text"] for p in points)
 
 
-def _summarize_events(summarizer: Summarizer, chunks, rank, source: SourceProfile, body) -> Iterator[Event]:
+def _summarize_events(summarizer: Summarizer, chunks, rank, source: SourceProfile, body, label
+                      ) -> Iterator[Event]:
     points: list[dict] = []
     for event in summarizer.run(chunks, rank):
         if event[0] == "points":
@@ -311,7 +322,8 @@ def _summarize_events(summarizer: Summarizer, chunks, rank, source: SourceProfil
     checks = run_checks(source, summary, language=body.get("language"), summary=True,
                         finish_reason="length" if summarizer.truncated else None)
     yield ("result", {"summary": summary, "points": points, "usage": summarizer.usage.to_dict(),
-                      "chunks": summarizer.chunk_count, "model": summarizer.model_name, "checks": checks})
+                      "chunks": summarizer.chunk_count, "model": summarizer.model_name, "checks": checks,
+                      "label": label})
 
 
 JOBS: dict[str, Callable[[dict, JobContext], Iterator[Event]]] = {

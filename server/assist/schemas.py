@@ -166,6 +166,31 @@ CHECKS = {
                                "description": "fields cut to fit the model's context window"},
     },
 }
+# ---- sensitivity found in files (server/documents/labels.py) ----
+_LABEL = {"type": ["object", "null"], "description": "sensitivity found in the file, or null when none",
+          "required": ["mip", "markings", "classification", "level"], "properties": {
+              "mip": {"type": ["object", "null"], "description": "the Microsoft Information Protection label "
+                                                                  "(the enabled one when several)", "properties": {
+                  "id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                  "site_id": {"type": ["string", "null"]}, "enabled": {"type": "boolean"},
+                  "method": {"type": ["string", "null"]}, "set_date": {"type": ["string", "null"]}}},
+              "markings": {"type": "array", "items": {"type": "string"},
+                           "description": "banner lines found, e.g. SECRET//NOFORN, DIFFUSION RESTREINTE"},
+              "classification": {"type": ["string", "null"], "enum": ["TOP SECRET", "SECRET", "CONFIDENTIAL",
+                                                                      "RESTRICTED", "OFFICIAL-SENSITIVE", "CUI", None],
+                                 "description": "the highest level marked, normalized"},
+              "level": {"type": "integer", "minimum": 0, "maximum": 4,
+                        "description": "its rank: 0 none, 1 restricted/sensitive/CUI, 2 confidential, 3 secret, "
+                                       "4 top secret"}}}
+_MATERIAL_LABEL = {**_LABEL, "description": "sensitivity of the files the job read (document, attachments, a "
+                                         "linked file): the highest classification, every marking, the first "
+                                         "enabled MIP label, and each file's own label under `sources`; null "
+                                         "when none had one", "properties": {
+    **_LABEL["properties"],
+    "sources": {"type": "array", "items": {"type": "object", "required": ["field", "filename", "label"],
+                                           "properties": {
+        "field": {"type": "string", "description": "the request field: document, attachments[0], ..."},
+        "filename": {"type": "string"}, "label": _LABEL}}}}}
 _COMMON_RESULT = {
     "request_id": {"type": "string"},
     "guard": {"type": "object", "description": "what the policy guard did (added by the API layer)"},
@@ -194,6 +219,7 @@ SUMMARIZE_RESULT = {"type": "object", "required": ["request_id", "summary", "poi
                                                            "are prefixed a1., a2., ...)"}}}},
                         "chunks": {"type": "integer", "minimum": 0, "description": "map-stage chunks"},
                         "checks": CHECKS,
+                        "label": _MATERIAL_LABEL,
                     }}
 DRAFT_RESULT = {"type": "object", "required": ["request_id", "text", "model", "usage", "checks"], "properties": {
     **_COMMON_RESULT,
@@ -202,6 +228,7 @@ DRAFT_RESULT = {"type": "object", "required": ["request_id", "text", "model", "u
     "finish_reason": {"type": ["string", "null"]},
     "html": {"type": "string", "description": "format html only"},
     "docx_base64": {"type": "string", "description": "format docx only"},
+    "label": _MATERIAL_LABEL,
 }}
 REVIEW_RESULT = {"type": "object", "required": ["request_id", "findings", "model", "usage"], "properties": {
     **_COMMON_RESULT,
@@ -226,21 +253,6 @@ RENDER_REQUEST = {"type": "object", "additionalProperties": False, "required": [
     "format": {"type": "string", "enum": RENDER_FORMATS,
                "description": "docx: a Word file (for insertFileFromBase64); html: sanitized HTML for Outlook"},
 }}
-_LABEL = {"type": ["object", "null"], "description": "sensitivity found in the file, or null when none",
-          "required": ["mip", "markings", "classification", "level"], "properties": {
-              "mip": {"type": ["object", "null"], "description": "the Microsoft Information Protection label "
-                                                                  "(the enabled one when several)", "properties": {
-                  "id": {"type": "string"}, "name": {"type": ["string", "null"]},
-                  "site_id": {"type": ["string", "null"]}, "enabled": {"type": "boolean"},
-                  "method": {"type": ["string", "null"]}, "set_date": {"type": ["string", "null"]}}},
-              "markings": {"type": "array", "items": {"type": "string"},
-                           "description": "banner lines found, e.g. SECRET//NOFORN, DIFFUSION RESTREINTE"},
-              "classification": {"type": ["string", "null"], "enum": ["TOP SECRET", "SECRET", "CONFIDENTIAL",
-                                                                      "RESTRICTED", "OFFICIAL-SENSITIVE", "CUI", None],
-                                 "description": "the highest level marked, normalized"},
-              "level": {"type": "integer", "minimum": 0, "maximum": 4,
-                        "description": "its rank: 0 none, 1 restricted/sensitive/CUI, 2 confidential, 3 secret, "
-                                       "4 top secret"}}}
 EXTRACT_RESULT = {"type": "object", "required": ["request_id", "kind", "paragraphs", "tables", "sheets", "label",
                                                  "stats"], "properties": {
     "request_id": {"type": "string"},

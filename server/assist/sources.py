@@ -5,6 +5,11 @@ Extraction is helper code in server.documents (extract, paragraphs_from_text); i
 A document given by link ({url}) is checked here (https, a SharePoint / OneDrive for Business host) and read
 by the `fetch_document(url) -> (filename, bytes)` the caller supplies (the API layer reads it through Microsoft
 Graph with the user's own rights); without one, links are refused.
+
+Each file's sensitivity label (server.documents.labels: MIP label, banner markings) is kept: given a `labels`
+list, every file read that has one adds {field, filename, label} to it, in reading order, while the request is
+validated and before any model call, so a policy guard can act on it then; `material_label(labels)` is the
+one label the job's result carries.
 """
 from __future__ import annotations
 
@@ -48,8 +53,10 @@ def decode_file(file: dict, field: str) -> bytes:
     return data
 
 
-def extract_file(file: dict, field: str, fetch_document: FetchDocument | None = None) -> dict:
-    """server.documents.extract() of one {filename, content_base64} or {url}; errors name `field`."""
+def extract_file(file: dict, field: str, fetch_document: FetchDocument | None = None,
+                 labels: list[dict] | None = None) -> dict:
+    """server.documents.extract() of one {filename, content_base64} or {url}; errors name `field`; its label,
+    if any, appended to `labels`."""
     from server import documents  # helper C's package; imported late so assist loads without it
 
     if "url" in file:
@@ -62,11 +69,22 @@ def extract_file(file: dict, field: str, fetch_document: FetchDocument | None = 
     else:
         filename, data = file["filename"], decode_file(file, field)
     try:
-        return documents.extract(filename, data)
+        document = documents.extract(filename, data)
     except DrafterError as exc:
         if exc.field is None:
             exc.field = field
         raise
+    if labels is not None and document.get("label"):
+        labels.append({"field": field, "filename": filename, "label": document["label"]})
+    return document
+
+
+def material_label(labels: list[dict]) -> dict | None:
+    """The label of everything a job read (the highest classification, every marking, each file's own label
+    under `sources`), or None when no file had one."""
+    from server.documents.labels import combined_label
+
+    return combined_label(labels)
 
 
 def document_text(document: dict) -> str:
@@ -76,9 +94,10 @@ def document_text(document: dict) -> str:
                        if is_material(p) and (p.get("text") or "").strip())
 
 
-def attachments_material(attachments: list[dict]) -> list[tuple[str, str]]:
-    """[(filename, text)] of each attachment, in order."""
-    return [(f["filename"], document_text(extract_file(f, f"attachments[{i}]"))) for i, f in enumerate(attachments)]
+def attachments_material(attachments: list[dict], labels: list[dict] | None = None) -> list[tuple[str, str]]:
+    """[(filename, text)] of each attachment, in order; their labels appended to `labels`."""
+    return [(f["filename"], document_text(extract_file(f, f"attachments[{i}]", labels=labels)))
+            for i, f in enumerate(attachments)]
 
 
 def _prefixed(paragraphs: list[dict], prefix: str) -> list[dict]:
@@ -87,19 +106,21 @@ def _prefixed(paragraphs: list[dict], prefix: str) -> list[dict]:
     return [{**p, "id": f"{prefix}{p['id']}"} for p in paragraphs if is_material(p)]
 
 
-def summary_paragraphs(body: dict, fetch_document: FetchDocument | None = None) -> list[dict]:
+def summary_paragraphs(body: dict, fetch_document: FetchDocument | None = None,
+                       labels: list[dict] | None = None) -> list[dict]:
     """Paragraphs to summarize, ids unique across sources: text keeps p1, p2, ...; a document keeps its own ids
-    unless text came too (then d.p1, ...); attachment n's ids are prefixed an. (a1.p1, a2.p3, ...)."""
+    unless text came too (then d.p1, ...); attachment n's ids are prefixed an. (a1.p1, a2.p3, ...). The files'
+    labels are appended to `labels`."""
     from server import documents
 
     paragraphs: list[dict] = []
     if "text" in body:
         paragraphs += documents.paragraphs_from_text(body["text"])
     if "document" in body:
-        doc = extract_file(body["document"], "document", fetch_document)
+        doc = extract_file(body["document"], "document", fetch_document, labels)
         paragraphs += _prefixed(doc.get("paragraphs", []), "d." if "text" in body else "")
     for i, file in enumerate(body.get("attachments", []), start=1):
-        doc = extract_file(file, f"attachments[{i - 1}]")
+        doc = extract_file(file, f"attachments[{i - 1}]", labels=labels)
         paragraphs += _prefixed(doc.get("paragraphs", []), f"a{i}.")
     paragraphs = [p for p in paragraphs if (p.get("text") or "").strip()]
     if not paragraphs:

@@ -3,8 +3,9 @@
 `label` = {"mip": {id, name, site_id, enabled, method, set_date} or None, "markings": [...], "classification":
 the highest level marked, normalized, or None, "level": its rank (0 none, 1 controlled / sensitive /
 restricted, 2 confidential, 3 secret, 4 top secret)}, or None when nothing is found. Only reported here;
-the governance guard decides what to do with it. The MIP label's name is not mapped to a classification:
-label names are each organisation's own.
+the governance guard decides what to do with it; a job that reads several files reports their
+`combined_label`. The MIP label's name is not mapped to a classification: label names are each organisation's
+own.
 
 MIP labels of Office files: docProps/custom.xml holds MSIP_Label_<guid>_Enabled / _Name / _SiteId / _Method /
 _SetDate (Office before 2021, and the Azure Information Protection client); docMetadata/LabelInfo.xml (MS-OFFCRYPTO
@@ -119,6 +120,25 @@ def document_label(document: dict, package: bytes | None = None) -> dict | None:
         return None
     level_name, rank = classification(markings)
     return {"mip": mip, "markings": markings, "classification": level_name, "level": rank}
+
+
+def combined_label(sources: list[dict]) -> dict | None:
+    """One label for all the files a job read, or None when none had one.
+
+    `sources` are {field, filename, label} in the order the files were read (label as document_label gives it,
+    never None). The result has document_label's keys: mip is the first enabled MIP label (else the first
+    found), markings every marking once, classification and level the highest; and `sources` as given, so a
+    policy can name the file that carries the label."""
+    if not sources:
+        return None
+    mips = [source["label"]["mip"] for source in sources if source["label"].get("mip")]
+    markings: list[str] = []
+    for source in sources:
+        markings += [marking for marking in source["label"]["markings"] if marking not in markings]
+    top = max(sources, key=lambda source: source["label"]["level"])["label"]
+    return {"mip": next((mip for mip in mips if mip.get("enabled")), mips[0] if mips else None),
+            "markings": markings, "classification": top["classification"], "level": top["level"],
+            "sources": list(sources)}
 
 
 def _marking(line: str) -> str | None:
