@@ -2,7 +2,8 @@
 
 A configuration mistake prints one line naming the variable and exits, rather than a traceback. The exit
 status is 3, gunicorn's "worker failed to boot": its master then stops instead of starting the worker again
-and again. Dev mode also refuses to start when the sockets it was handed listen beyond loopback.
+and again. Dev mode's refusal to start on sockets that listen beyond loopback is one of those mistakes
+(checked while the app is built: server/auth/dev_bind.py).
 
 Once the app is built, everything it holds is frozen out of the garbage collector (gc.freeze): those ~90,000
 long-lived objects (modules, functions, presets, tokenizer, Flask) never become garbage, yet each full
@@ -13,24 +14,12 @@ import gc
 import sys
 
 from server.app import create_app
-from server.config import PREFIX, ConfigError, is_loopback_host
-from server.listeners import listening_addresses
+from server.config import ConfigError
 
 WORKER_BOOT_ERROR = 3  # gunicorn.arbiter.Arbiter.WORKER_BOOT_ERROR
 
-
-def _check_dev_bind(config) -> None:
-    if config["AUTH_MODE"] != "dev" or config["DEV_ALLOW_NON_LOOPBACK"]:
-        return
-    outside = sorted({a for a in listening_addresses() if not is_loopback_host(a)})
-    if outside:
-        raise ConfigError(f"{PREFIX}AUTH_MODE: dev mode only runs bound to loopback, but the server listens on "
-                          f"{', '.join(outside)}; bind to 127.0.0.1 (or set DRAFTER_DEV_ALLOW_NON_LOOPBACK=true)")
-
-
 try:
     app = create_app()
-    _check_dev_bind(app.config)
 except ConfigError as exc:
     print(f"drafter: configuration error: {exc}", file=sys.stderr)
     raise SystemExit(WORKER_BOOT_ERROR) from None

@@ -51,7 +51,9 @@ def test_a_configuration_error_stops_gunicorn_with_one_line(tmp_path):
     # each of the 2 workers may say it once before the master stops: never a restart loop
     assert 1 <= len(lines) <= 2 and set(lines) == {
         "drafter: configuration error: DRAFTER_AUTH_MODE: must be one of entra, dev, got 'sideways'"}
-    assert "Traceback" not in stderr
+    # nothing of Drafter's own in a traceback (gunicorn itself may print one when both workers fail at once, a
+    # long-standing race in its arbiter: benoitc/gunicorn#1095 and later reports)
+    assert f'File "{ROOT / "server"}' not in stderr
 
 
 @pytest.mark.parametrize("bind", ["0.0.0.0", "[::]"])
@@ -71,9 +73,9 @@ def test_dev_mode_starts_on_loopback_and_the_override_lets_it_bind_wider(tmp_pat
             deadline = time.monotonic() + 60
             while True:
                 try:
-                    response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # a worker still booting holds the line
                     if proc.poll() is not None or time.monotonic() > deadline:
                         pytest.fail(f"gunicorn did not serve on {bind}: {proc.communicate()[1][-2000:]}")
                     time.sleep(0.2)

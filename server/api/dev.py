@@ -1,8 +1,9 @@
 """Dev mode only: POST /dev/token issues an access token, GET /dev/jwks.json publishes its key.
 
 Registered only when DRAFTER_AUTH_MODE=dev, which the configuration refuses off loopback. `loopback_only`
-guards the whole app in dev mode: whatever address the server was bound to, a request from another machine
-(or relayed for one by a proxy) is refused, since anyone who can reach /dev/token can sign in as anyone.
+guards the whole app in dev mode: a server that listens beyond loopback serves nothing (server/auth/dev_bind.py),
+and a request from another machine (or relayed for one by a proxy) is refused, since anyone who can reach
+/dev/token can sign in as anyone.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request
 
 from server.api.common import json_body
+from server.auth.dev_bind import check_serving
 from server.config import is_loopback_host
 from server.errors import Forbidden, InvalidRequest
 
@@ -67,7 +69,9 @@ def _relayed_for() -> list[str]:
 
 
 def loopback_only() -> None:
-    """App before_request in dev mode (unless DRAFTER_DEV_ALLOW_NON_LOOPBACK): loopback callers only."""
+    """App before_request in dev mode (unless DRAFTER_DEV_ALLOW_NON_LOOPBACK): loopback callers only, and
+    only while the server listens on loopback alone."""
+    check_serving()
     peer = request.remote_addr
     outside = [a for a in [peer or "", *_relayed_for()] if not is_loopback_host(a)]
     if outside:

@@ -1,7 +1,8 @@
 """The Auth extension: builds the token validator for the configured mode and authenticates requests.
 
 entra: keys from the authority's JWKS (cached), issuer {authority}/{tid}/v2.0 for allowed tenants only.
-dev: tokens from the local DevIssuer (see server/auth/dev.py), served by /dev/token; never in entra mode.
+dev: tokens from the local DevIssuer (see server/auth/dev.py), served by /dev/token; never in entra mode, and
+never when the server listens beyond loopback (server/auth/dev_bind.py).
 Every 401 leaves with an RFC 6750 `WWW-Authenticate: Bearer ...` challenge (added after the error handler).
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from flask import g
 
 from server.auth.dev import DevIssuer
+from server.auth.dev_bind import check_at_start
 from server.auth.tokens import (
     MAX_TOKEN_BYTES,
     EntraIssuer,
@@ -42,6 +44,7 @@ class Auth:
     def init_app(self, app) -> None:
         config = app.config
         if config["AUTH_MODE"] == "dev":
+            check_at_start(config)  # before anything is served: dev mode never listens beyond loopback
             self.dev_issuer = DevIssuer(Path(app.instance_path) / "dev-signing-key.pem",
                                         issuer=f"{config['PUBLIC_URL']}/dev/v2.0",
                                         audience=config["CLIENT_ID"] or "api://drafter-dev")
