@@ -8,17 +8,20 @@ from server.api.graph_access import document_fetcher
 from server.api.sse import event_stream, sse_response
 from server.assist.jobs import JOBS, JobContext
 from server.errors import UpstreamError
+from server.governance.guard import DISABLED
+from server.governance.guarded_model import Unscreened
 
 bp = Blueprint("assist", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
 
-# No guard runs yet (the governance issue adds it); the field says so rather than implying a check.
-GUARD_NOT_CONFIGURED = {"enabled": False, "findings": [], "actions": []}
-
-
 def _context(stream: bool) -> JobContext:
     config = current_app.config
     model = current_app.extensions["drafter.model"].model
+    guard = current_app.extensions["drafter.guard"]
+    if not guard.enabled:
+        guard = None
+    else:  # nothing can be sent until the job's material has passed the guard
+        model = Unscreened(model)
     return JobContext(
         model=model,
         presets=current_app.extensions["drafter.presets"],
@@ -28,6 +31,7 @@ def _context(stream: bool) -> JobContext:
         concurrency=config["SUMMARY_CONCURRENCY"],
         stream=stream,
         fetch_document=document_fetcher(),
+        guard=guard,
     )
 
 
@@ -39,10 +43,11 @@ def _run(job: str):
     body = json_body()
     request_id = g.request_id
     stream = _wants_stream(body)
-    events = JOBS[job](body, _context(stream))  # validates the body before any model call
+    ctx = _context(stream)
+    events = JOBS[job](body, ctx)  # validates and screens the body before any model call
 
     def finish(result: dict) -> dict:
-        return {"request_id": request_id, **result, "guard": result.get("guard", GUARD_NOT_CONFIGURED)}
+        return {"request_id": request_id, **result, "guard": ctx.verdict.to_dict() if ctx.verdict else DISABLED}
 
     if stream:
         # The first event is awaited before answering, so a failure before any output (429, 502, bad

@@ -5,6 +5,7 @@ from server import __version__
 from server.assist.schemas import (
     EXTRACT_REQUEST,
     EXTRACT_RESULT,
+    GUARD,
     MAX_FILE_BYTES,
     RENDER_REQUEST,
     RENDER_RESULT,
@@ -21,6 +22,7 @@ ERROR = {
         "field": {"type": "string", "description": "the request field at fault, when there is one"},
         "claims": {"type": "string", "description": "interaction_required only: the claims challenge (JSON) "
                                                     "to pass to the sign-in call"},
+        "guard": {**GUARD, "description": "blocked_by_policy only: what the policy guard found"},
     },
 }
 PRESET = {"type": "object", "required": ["id", "label", "kind"], "properties": {

@@ -46,6 +46,7 @@ from server.assist.sources import (
 )
 from server.assist.summarize import Summarizer, chunk_budget
 from server.errors import InvalidRequest, UpstreamError
+from server.governance.material import Material
 from server.llm.base import ChatModel, Usage
 from server.llm.tokens import TokenCounter
 
@@ -72,6 +73,16 @@ class JobContext:
     # Sensitivity labels of the files the job reads ({field, filename, label}, server.assist.sources), filled
     # while the body is validated, before any model call; the result's `label` is material_label() of them
     labels: list[dict] = field(default_factory=list)
+    # The policy guard (server.governance.guard.Guard), or None. With a guard, `model` cannot send anything
+    # until screen() has passed the job's material; `verdict` then says what was found and done.
+    guard: object | None = None
+    verdict: object | None = None
+
+    def screen(self, materials: list[Material]) -> None:
+        """Every job calls this with all it is about to send, before its first model call (and before fitting
+        its prompt: a route may change the model and its window). Raises BlockedByPolicy."""
+        if self.guard is not None:
+            self.model, self.verdict = self.guard.screen(materials, self.model)
 
 
 # ---- shared pieces ----
@@ -124,6 +135,20 @@ def _usage(*results: CallResult) -> dict:
     return total.to_dict()
 
 
+def _history_material(body: dict) -> list[Material]:
+    return [Material("history", turn["content"]) for turn in body.get("history", []) if turn.get("content")]
+
+
+def _request_material(body: dict, *fields: str) -> list[Material]:
+    """The request's own text fields, as the guard screens them."""
+    return [Material(name, body[name]) for name in fields if isinstance(body.get(name), str) and body[name]]
+
+
+def _file_label(ctx: JobContext, field_name: str) -> dict | None:
+    """The sensitivity label extraction found in the file a request field carried (ctx.labels), if any."""
+    return next((entry["label"] for entry in ctx.labels if entry["field"] == field_name), None)
+
+
 def _nonempty(text: str) -> str:
     if not text.strip():
         raise UpstreamError("the model returned an empty answer")
@@ -135,6 +160,7 @@ def rewrite(body: dict, ctx: JobContext) -> Iterator[Event]:
     validate(REWRITE_REQUEST, body)
     guidance, preset = _guidance(ctx, body, "rewrite")
     text, language = body["text"], body.get("language")
+    ctx.screen(_request_material(body, "text", "instruction") + _history_material(body))
 
     def build(history):
         return prompts.rewrite_messages(text, guidance=guidance, instruction=body.get("instruction") or None,
@@ -207,6 +233,10 @@ def draft(body: dict, ctx: JobContext) -> Iterator[Event]:
     for i, (filename, text) in enumerate(attachments_material(body.get("attachments", []), ctx.labels)):
         if text.strip():
             material.append(("ATTACHMENT", text, filename, f"attachments[{i}]"))
+    ctx.screen(_request_material(body, "instruction")
+               + [Material(field_name, text, name=name, label=_file_label(ctx, field_name))
+                  for _label, text, name, field_name in material]
+               + _history_material(body))
     need = max(MIN_OUTPUT_TOKENS, min(ctx.max_output_tokens, ctx.model.context_window // 4))
 
     def build(history, parts=()):
@@ -249,6 +279,7 @@ def review(body: dict, ctx: JobContext) -> Iterator[Event]:
     validate(REVIEW_REQUEST, body)
     guidance, _preset = _guidance(ctx, body, "review")
     text, context = body["text"], (body.get("context") or "").strip() or None
+    ctx.screen(_request_material(body, "text", "context") + _history_material(body))
     aspects = list(dict.fromkeys(body.get("aspects", REVIEW_ASPECTS)))
     if context is None and "completeness" in aspects:
         # completeness means questions in the context left unanswered: nothing to check without one
@@ -291,6 +322,8 @@ def summarize(body: dict, ctx: JobContext) -> Iterator[Event]:
     validate(SUMMARIZE_REQUEST, body)
     guidance, _preset = _guidance(ctx, body, "summarize")
     paragraphs = summary_paragraphs(body, ctx.fetch_document, ctx.labels)
+    ctx.screen(_summary_material(ctx, body, paragraphs) + _request_material(body, "focus")
+               + _history_material(body))
     budget = chunk_budget(ctx.model.context_window, ctx.max_output_tokens, ctx.chunk_tokens)
     chunks = iter_chunks(paragraphs, ctx.tokens.count, budget)  # counted as the map calls start
     rank = {p["id"]: i for i, p in enumerate(paragraphs)}
@@ -299,6 +332,23 @@ def summarize(body: dict, ctx: JobContext) -> Iterator[Event]:
                             history=body.get("history", []), budget=budget)
     source = SourceProfile("\n\n".join(p["text"] for p in paragraphs))
     return _summarize_events(summarizer, chunks, rank, source, body, material_label(ctx.labels))
+
+
+def _summary_material(ctx: JobContext, body: dict, paragraphs: list[dict]) -> list[Material]:
+    """One piece of material per source (its markings are at its own start and end), from the paragraph ids
+    summary_paragraphs gives: text p1.., document d.p1.. (p1.. alone), attachment n an.p1.."""
+    prefixes = [(f"a{i}.", f"attachments[{i - 1}]") for i in range(len(body.get("attachments", [])), 0, -1)]
+    if "text" in body and "document" in body:
+        prefixes.append(("d.", "document"))
+    alone = "text" if "text" in body else "document"
+    sources: dict[str, list[str]] = {}
+    for p in paragraphs:
+        where = next((field for prefix, field in prefixes if p["id"].startswith(prefix)), alone)
+        sources.setdefault(where, []).append(p["text"])
+    files = {"document": body.get("document") or {},
+             **{f"attachments[{i}]": f for i, f in enumerate(body.get("attachments", []))}}
+    return [Material(where, "\n\n".join(texts), name=files.get(where, {}).get("filename"),
+                     label=_file_label(ctx, where)) for where, texts in sources.items()]
 
 
 def render_summary(points: list[dict], fmt: str) -> str:

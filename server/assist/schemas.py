@@ -191,9 +191,25 @@ _MATERIAL_LABEL = {**_LABEL, "description": "sensitivity of the files the job re
                                            "properties": {
         "field": {"type": "string", "description": "the request field: document, attachments[0], ..."},
         "filename": {"type": "string"}, "label": _LABEL}}}}}
+GUARD = {"type": "object", "required": ["enabled", "findings", "actions"],
+         "description": "what the policy guard found in what the job was about to send, and what it did "
+                        "(types and counts only, never the values)", "properties": {
+             "enabled": {"type": "boolean", "description": "false when the admin turned the guard off"},
+             "findings": {"type": "array", "items": {
+                 "type": "object", "required": ["type", "count", "action"], "properties": {
+                     "type": {"type": "string", "enum": ["top_secret", "secret", "confidential", "restricted",
+                                                         "official_sensitive", "cui", "ssn", "card", "iban", "nir",
+                                                         "nino", "phone", "email"]},
+                     "count": {"type": "integer", "minimum": 1},
+                     "action": {"type": "string", "enum": ["block", "route", "redact", "warn", "none"],
+                                "description": "none: found, and the policy has no rule for it"}}}},
+             "actions": {"type": "array", "items": {"type": "string", "enum": ["block", "route", "redact", "warn"]},
+                         "description": "the actions taken, strongest first"},
+             "endpoint": {"type": "string", "description": "the routing endpoint the job went to, when a route "
+                                                           "rule sent it elsewhere"}}}
 _COMMON_RESULT = {
     "request_id": {"type": "string"},
-    "guard": {"type": "object", "description": "what the policy guard did (added by the API layer)"},
+    "guard": GUARD,
     "model": {"type": "string"},
     "usage": USAGE,
 }
