@@ -170,3 +170,24 @@ def test_allowed_groups_in_entra_mode(groups_client, entra, upstream, claims, st
         assert response.get_json()["error"] == "forbidden"
         assert words in response.get_json()["message"]
         assert upstream.requests == []
+
+
+@pytest.mark.parametrize(("roles", "status"), [
+    (["Drafter.User"], 200),
+    ([ADMIN_ROLE], 200),
+    (None, 403),  # no roles claim at all: nothing assigned
+    (["drafter.user"], 403),
+    (["Drafter.Reader"], 403),
+])
+def test_allowed_roles_in_entra_mode(app_config, entra, monkeypatch, upstream, roles, status):
+    from server.app import create_app
+
+    client = create_app({**entra_settings(app_config, entra, monkeypatch),
+                         "ALLOWED_ROLES": ["Drafter.User"]}).test_client()
+    response = client.post("/api/v1/rewrite", json=REWRITE,
+                           headers=bearer(entra.user_token(API_CLIENT_ID, roles=roles)))
+    assert response.status_code == status, response.get_json()
+    if status == 403:
+        body = response.get_json()
+        assert body["error"] == "forbidden" and "needs one of the app roles Drafter.User" in body["message"]
+        assert upstream.requests == []

@@ -356,3 +356,44 @@ def test_a_claims_challenge_drops_only_that_users_tokens(fake_entra, obo_grant, 
     # a fresh challenge goes to Entra with the request; one older than 10 minutes no longer does
     assert ("nbf" in _sent_claims(fake_entra)["access_token"]) is claims_sent
     assert acquire(client, fake_entra, obo_grant, fake_graph, user=ADA) == renewed and obo_grant.requests == 3
+
+
+def test_a_claims_challenge_drops_all_of_that_users_tokens_everywhere(fake_entra, obo_grant, fake_graph, session,
+                                                                      redis_url):
+    """Deliberately every scope, not only the refused one: the challenge is about the user's session."""
+    connections = [redis.Redis.from_url(redis_url, socket_timeout=0.5) for _ in range(2)]
+    try:
+        first, second = (make_client(fake_entra, session, store=TokenStore(c, DEFAULT_CLIENT_SECRET.encode()))
+                         for c in connections)
+        profile = acquire(first, fake_entra, obo_grant, fake_graph, scope="User.Read")
+        acquire(first, fake_entra, obo_grant, fake_graph, scope="Files.Read.All")
+        ben = acquire(first, fake_entra, obo_grant, fake_graph, user=BEN)
+        assert obo_grant.requests == 3
+        first.challenged(fake_entra.tenant_id, obo_grant.object_id(ADA, fake_entra.tenant_id), NBF_CLAIMS)
+        # another instance finds only what Redis still holds: not her profile token, though Graph refused the other
+        assert acquire(second, fake_entra, obo_grant, fake_graph, scope="User.Read") != profile
+        assert obo_grant.requests == 4
+        assert acquire(second, fake_entra, obo_grant, fake_graph, user=BEN) == ben
+        assert obo_grant.requests == 4  # Ben's shared token was left alone
+        # this instance forgot both of hers too, and asks with the claims
+        assert acquire(first, fake_entra, obo_grant, fake_graph, scope="User.Read") != profile
+        assert obo_grant.requests == 5 and "nbf" in _sent_claims(fake_entra)["access_token"]
+        acquire(second, fake_entra, obo_grant, fake_graph, scope="Files.Read.All")
+        assert obo_grant.requests == 6  # the refused Files token is in no instance's reach
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_one_application_per_tenant_authority(fake_entra, obo_grant, fake_graph, session):
+    other = "0b0b0b0b-0000-4000-8000-0000000000bb"
+    fake_entra.tenants.add(other)  # a second allowed tenant, with its own users
+    client = make_client(fake_entra, session)
+    for tenant in (fake_entra.tenant_id, other):
+        token = client.acquire_for(tenant, obo_grant.object_id(ADA, tenant), obo_grant.user_assertion(tenant=tenant),
+                                   [f"{fake_graph.url}/User.Read"])
+        assert fake_entra.decode(token, audience=fake_graph.url)["tid"] == tenant
+    assert client.application(other) is not client.application(fake_entra.tenant_id)
+    assert client.application(other) is client.application(other)  # built once, MSAL's cache kept
+    assert [r["path"] for r in fake_entra.requests if r["method"] == "POST"] == [
+        f"/{tenant}/oauth2/v2.0/token" for tenant in (fake_entra.tenant_id, other)]

@@ -115,6 +115,7 @@ def test_other_signing_key_is_refused(fetches):
     ("", "no bearer token"),
     ("not.a.jwt", "malformed"),
     ("x" * (MAX_TOKEN_BYTES + 1), "too large"),
+    ("x" * MAX_TOKEN_BYTES, "malformed"),  # 16 KB exactly is still read (and this one is no JWT)
 ])
 def test_garbage_is_refused_unread(fetches, token, reason):
     with pytest.raises(Unauthorized, match=reason):

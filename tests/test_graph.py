@@ -142,8 +142,11 @@ def test_summarize_a_sharepoint_link(entra_app, obo_grant, fake_graph, fake_entr
     assert "Budgets rose 4% this year." in prompt
     [issued] = obo_grant.issued
     assert issued["scp"] == "Files.Read.All" and issued["aud"] == fake_graph.url
-    # the link's content and every token (a JWT) stay out of the logs
+    # the link's content and every token (a JWT) stay out of the logs; the Graph token goes neither to the
+    # model nor back to the caller
     assert "Budgets rose" not in caplog.text and not JWT.search(caplog.text)
+    assert not JWT.search(response.get_data(as_text=True))
+    assert not JWT.search(str([(r["headers"], r["json"]) for r in upstream.requests]))
 
 
 @pytest.mark.parametrize("url, words", [

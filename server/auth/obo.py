@@ -7,9 +7,10 @@ The cache is bounded: past `capacity` users, the least recently seen user's toke
 TokenStore (Redis), every token MSAL obtains is also shared, so another instance finds it on its own miss.
 
 When Microsoft Graph refuses a user's Graph token with a claims challenge (continuous access evaluation: the
-user's session was revoked, their location or device changed), `challenged()` forgets that user's tokens here
-and in the shared store and keeps the challenge for a while: the user's next call skips the cache and asks
-Entra on-behalf-of with those claims (MSAL's claims_challenge), so a revoked token is never served again.
+user's session was revoked, their location or device changed), `challenged()` forgets all of that user's
+tokens (every scope: the challenge is about their session) here and in the shared store, and keeps the
+challenge for a while: the user's next call skips the cache and asks Entra on-behalf-of with those claims
+(MSAL's claims_challenge), so a revoked token is never served again.
 
 Entra's refusals become typed errors: interaction_required or a claims challenge (conditional access, MFA,
 consent) -> 401 interaction_required carrying `claims`; AADSTS500133 (the user's token expired) -> plain 401;
@@ -114,7 +115,8 @@ class OnBehalfOfClient:
         """A resource refused the user's token with a claims challenge: drop their tokens, keep the claims.
 
         Without this, the cached token the resource has just refused would be handed out again on every call
-        until it expires (an hour), however often the user signs in again."""
+        until it expires (an hour), however often the user signs in again. All of the user's tokens go, for
+        every scope, here and in the shared store (TokenStore.forget says why); other users keep theirs."""
         tenant_id, object_id = tenant_id.lower(), object_id.lower()
         home = f"{object_id}.{tenant_id}"
         self._forget(home, tenant_id)

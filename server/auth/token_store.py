@@ -87,7 +87,12 @@ class TokenStore:
             log.warning("cannot share an on-behalf-of token through Redis: %s", type(exc).__name__)
 
     def forget(self, client_id: str, tenant_id: str, object_id: str) -> None:
-        """Drop every token shared for the user (a resource has refused one: no instance may hand it out)."""
+        """Drop every token shared for the user, for every set of scopes, not only the one a resource refused.
+
+        Deliberate: a claims challenge (continuous access evaluation) speaks of the user's session (revoked,
+        a new location or device, a changed policy), which all of their tokens share, so none of them may be
+        handed out again by any instance. The cost is one on-behalf-of request per scope on the user's next
+        calls; the alternative, keeping tokens the same session revocation covers, is not one to offer."""
         try:
             self._redis.delete(self.key(client_id, tenant_id, object_id))
         except Exception as exc:
