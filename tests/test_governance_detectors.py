@@ -108,3 +108,31 @@ def test_a_marking_in_the_middle_of_a_long_text_is_not_a_banner():
     lines = [f"Paragraph {i}." for i in range(30)]
     lines[15] = "SECRET"
     assert find_markings("\n".join(lines)) == []
+
+
+VALUES = ["jane.doe@agency.gov", "(202) 555-0143", "123-45-6789", "GB82 WEST 1234 5698 7654 32", "JG103759A",
+          "2 95 10 99 126 111 93", "4111 1111 1111 1111", "FR76 3000 6000 0112 3456 7890 189", "+33 6 12 34 56 78"]
+FILLER = ("The programme spent $4,200,000 (12.5%) between 2025-03-14 and 30 June 2025; table 3.2.1 lists "
+          "1,204 sites, ref. 2024/118-B, page 12 of 480. ")
+
+
+@pytest.mark.parametrize("at", [0, 1, 7, 2047, 2048, 5000, 40_000])
+def test_long_texts_find_exactly_what_short_ones_do(at):
+    # long texts are read through windows around digit runs and @ signs: nothing may fall between them
+    text = FILLER * 400
+    at = min(at, len(text))
+    inserted = text[:at] + " " + " and ".join(VALUES) + " " + text[at:]
+    matches = find_personal_data(inserted)
+    assert [m.value for m in matches] == VALUES
+    assert all(inserted[m.start:m.end] == m.value for m in matches)
+
+
+@pytest.mark.parametrize("count", [1, 4, 5, 6, 9, 10, 11, 30])
+def test_edge_lines_are_the_first_and_last_five_non_blank_lines(count):
+    from server.governance.detectors import _edge_lines
+
+    lines = [f"line {i}" for i in range(count)]
+    text = "\n\n".join(lines) + "\n"
+    expected = lines[:5] + lines[5:][-5:]
+    assert _edge_lines(text) == expected
+    assert _edge_lines(text.replace("\n", "\r\n")) == [line + "\r" for line in expected] or count == 0

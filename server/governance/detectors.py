@@ -162,10 +162,56 @@ _FINDERS = {"ssn": _ssns, "card": _cards, "iban": _ibans, "nir": _nirs, "nino": 
 _DIGIT = re.compile(r"\d")
 
 
+# Where a value can be: a run of at least six digits and separators (every number-based identifier has one),
+# or an "@". One cheap pass finds these; the detectors then read only the windows around them, widened to
+# whole words (an IBAN's country code and bank letters come before its first long run of digits). On a
+# 300-page report this is the difference between a few and a few hundred milliseconds.
+_DIGIT_RUN = re.compile(r"\d[\d .()/-]{4,}\d")
+_WINDOW_BEFORE, _WINDOW_AFTER, _WORD_REACH = 16, 4, 64
+
+
+def _windows(text: str, types: list[str]) -> list[tuple[int, int]]:
+    spans = []
+    if any(t != "email" for t in types):
+        spans += [(m.start() - _WINDOW_BEFORE, m.end() + _WINDOW_AFTER) for m in _DIGIT_RUN.finditer(text)]
+    if "email" in types:
+        at = text.find("@")
+        while at != -1:
+            spans.append((at - _WORD_REACH, at + 255))
+            at = text.find("@", at + 1)
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        start, end = _to_space(text, max(start, 0), -1), _to_space(text, min(end, len(text)), 1)
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+def _to_space(text: str, at: int, step: int) -> int:
+    """`at` moved outwards to the nearest whitespace (or the text's edge), at most _WORD_REACH characters."""
+    for _ in range(_WORD_REACH):
+        if at <= 0 or at >= len(text) or text[at - 1 if step < 0 else at].isspace():
+            return at
+        at += step
+    return at
+
+
 def find_personal_data(text: str, types: Iterable[str] = PERSONAL_DATA, *,
                        phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> list[Match]:
     """Every validated personal-data value of the wanted `types` in `text`, in reading order, no overlaps."""
     wanted = [t for t in PERSONAL_DATA if t in set(types)]
+    if len(text) < 2048:
+        return _find_in(text, wanted, phone_regions)
+    found = []
+    for start, end in _windows(text, wanted):
+        found += [Match(m.type, m.start + start, m.end + start, m.value)
+                  for m in _find_in(text[start:end], wanted, phone_regions)]
+    return found
+
+
+def _find_in(text: str, wanted: list[str], phone_regions: tuple[str, ...]) -> list[Match]:
     has_digit = _DIGIT.search(text) is not None
     found: list[Match] = []
     taken: list[tuple[int, int]] = []
@@ -202,8 +248,26 @@ def marking_type(markings: list[str]) -> str | None:
 
 def find_markings(text: str) -> list[str]:
     """Banner markings in the first and last lines of `text` ("SECRET//NOFORN", "CUI", ...), as written."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    return banner_markings(lines[:BANNER_LINES] + lines[BANNER_LINES:][-BANNER_LINES:])
+    return banner_markings(_edge_lines(text))
+
+
+def _edge_lines(text: str) -> list[str]:
+    """The first and the last BANNER_LINES non-blank lines (no line twice), without splitting the whole text."""
+    head, at = [], 0
+    while len(head) < BANNER_LINES and at < len(text):
+        end = text.find("\n", at)
+        end = len(text) if end == -1 else end
+        if text[at:end].strip():
+            head.append(text[at:end])
+        at = end + 1
+    tail, end = [], len(text)
+    while len(tail) < BANNER_LINES and end > at:
+        start = text.rfind("\n", at, end) + 1
+        start = max(start, at)
+        if text[start:end].strip():
+            tail.append(text[start:end])
+        end = start - 1
+    return head + tail[::-1]
 
 
 def check_phone_regions(regions: Iterable[str]) -> tuple[str, ...]:
