@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import time
 
 import pytest
 
-from tests.fakes.entra import COGNITIVE_SERVICES, DEFAULT_CLIENT_ID
+from server.auth.client_credentials import ClientCredentialsTokenProvider
+from server.errors import UpstreamTimeout
+from tests.fakes.entra import COGNITIVE_SERVICES, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
 JWT = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.")
 REWRITE = {"text": "hey all, meeting moved to 3pm", "tone": "formal"}
@@ -63,3 +67,28 @@ def test_entra_refusing_the_app_is_a_502_naming_the_code(entra_obo_config, upstr
     assert body["error"] == "upstream_error" and "AADSTS7000215" in body["message"]
     assert "not-the-secret" not in response.get_data(as_text=True) and "not-the-secret" not in caplog.text
     assert upstream.requests == []  # no model call without the app's token
+
+
+def _provider(fake_entra, session, host=None):
+    return ClientCredentialsTokenProvider(
+        tenant_id=fake_entra.tenant_id, client_id=DEFAULT_CLIENT_ID, client_credential=DEFAULT_CLIENT_SECRET,
+        scope=f"{COGNITIVE_SERVICES}/.default", session=session, authority_host=host or fake_entra.authority_host,
+        timeout=(1.0, 0.5), verify=fake_entra.ca_path)
+
+
+def test_entra_slow_to_answer_the_token_request(fake_entra, session):
+    grant = fake_entra.grant_handlers["client_credentials"]
+
+    def slow(tenant, form):
+        time.sleep(1.5)
+        return grant(tenant, form)
+    fake_entra.grant_handlers["client_credentials"] = slow
+    with pytest.raises(UpstreamTimeout, match="did not answer the token request in time"):
+        _provider(fake_entra, session).get_token()
+
+
+def test_entra_silent_before_it_describes_the_tenant(fake_entra, session):
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never answers
+        provider = _provider(fake_entra, session, host=f"https://127.0.0.1:{silent.getsockname()[1]}")
+        with pytest.raises(UpstreamTimeout, match="did not answer in time"):
+            provider.get_token()

@@ -15,7 +15,7 @@ import trustme
 from server.auth.app_credential import load_client_credential
 from server.auth.obo import OnBehalfOfClient
 from server.auth.token_store import TokenStore
-from server.errors import InteractionRequired, Unauthorized, UpstreamError
+from server.errors import InteractionRequired, Unauthorized, UpstreamError, UpstreamTimeout
 from tests.fakes.entra import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests.fakes.entra_obo import CA_CLAIMS, JWT_BEARER
 
@@ -25,10 +25,10 @@ RSA = trustme.KeyType.RSA  # Entra ID takes RSA certificates only
 
 
 def make_client(fake_entra, session, *, credential=DEFAULT_CLIENT_SECRET, store=None, capacity=100,
-                host=None) -> OnBehalfOfClient:
+                host=None, timeout=(5.0, 30.0)) -> OnBehalfOfClient:
     return OnBehalfOfClient(authority_host=host or fake_entra.authority_host, client_id=DEFAULT_CLIENT_ID,
                             client_credential=credential, session=session, store=store, capacity=capacity,
-                            verify=fake_entra.ca_path)
+                            verify=fake_entra.ca_path, timeout=timeout)
 
 
 def acquire(client, fake_entra, obo_grant, fake_graph, user=ADA, scope="User.Read", assertion=None) -> str:
@@ -397,3 +397,41 @@ def test_one_application_per_tenant_authority(fake_entra, obo_grant, fake_graph,
     assert client.application(other) is client.application(other)  # built once, MSAL's cache kept
     assert [r["path"] for r in fake_entra.requests if r["method"] == "POST"] == [
         f"/{tenant}/oauth2/v2.0/token" for tenant in (fake_entra.tenant_id, other)]
+
+
+# ---- Entra slow, silent, hanging up, or not knowing the tenant ----
+
+def test_entra_slow_to_answer_the_token_request(fake_entra, obo_grant, fake_graph, session):
+    grant = fake_entra.grant_handlers[JWT_BEARER]
+
+    def slow(tenant, form):
+        time.sleep(1.5)
+        return grant(tenant, form)
+    fake_entra.grant_handlers[JWT_BEARER] = slow
+    with pytest.raises(UpstreamTimeout, match="did not answer in time"):
+        acquire(make_client(fake_entra, session, timeout=(2.0, 0.5)), fake_entra, obo_grant, fake_graph)
+
+
+def test_entra_silent_before_it_describes_the_tenant(fake_entra, obo_grant, fake_graph, session):
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never answers
+        client = make_client(fake_entra, session, host=f"https://127.0.0.1:{silent.getsockname()[1]}",
+                             timeout=(1.0, 0.5))
+        with pytest.raises(UpstreamTimeout, match="did not answer in time"):
+            acquire(client, fake_entra, obo_grant, fake_graph)
+
+
+def test_entra_hanging_up_on_the_token_request(fake_entra, obo_grant, fake_graph, session):
+    def hang_up(tenant, form):
+        raise ConnectionAbortedError("the fake drops the connection without an answer")
+    fake_entra.grant_handlers[JWT_BEARER] = hang_up
+    with pytest.raises(UpstreamError, match="cannot be reached"):
+        acquire(make_client(fake_entra, session), fake_entra, obo_grant, fake_graph)
+
+
+def test_a_tenant_the_authority_does_not_know(fake_entra, obo_grant, fake_graph, session):
+    stranger = "0d0d0d0d-0000-4000-8000-0000000000dd"  # allowed by Drafter, unknown to this authority
+    client = make_client(fake_entra, session)
+    with pytest.raises(UpstreamError, match="could not describe this tenant"):
+        client.acquire_for(stranger, obo_grant.object_id(ADA, stranger), obo_grant.user_assertion(),
+                           [f"{fake_graph.url}/User.Read"])
+    assert obo_grant.requests == 0  # no token request for a tenant Entra did not describe

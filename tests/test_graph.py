@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 
 import pytest
 
-from server.errors import Forbidden, InteractionRequired, InvalidRequest, RateLimited, TooLarge, UpstreamError
+from server.errors import (
+    Forbidden,
+    InteractionRequired,
+    InvalidRequest,
+    RateLimited,
+    TooLarge,
+    UpstreamError,
+    UpstreamTimeout,
+)
 from server.graph import GraphClient, share_id
 
 ADA, BEN = "ada@agency.gov", "ben@agency.gov"
@@ -282,3 +291,54 @@ def test_a_revoked_token_is_not_handed_out_by_another_instance(entra_obo_config,
     # the second instance never saw the token, but Redis had it: it must not load the refused one
     assert summarize(second, obo_grant, link).status_code == 200
     assert obo_grant.requests == 2
+
+
+# ---- Graph's other answers: each one the user or the administrator can act on ----
+
+def test_me_for_a_user_graph_does_not_know(graph_client, fake_entra, fake_graph, obo_grant):
+    with pytest.raises(UpstreamError, match="does not know your profile"):
+        graph_client.me(graph_token(fake_entra, fake_graph, obo_grant))  # no such user in this Graph
+
+
+def test_a_token_refused_without_a_claims_challenge_is_not_the_users_to_fix(graph_client, fake_entra, fake_graph):
+    token = fake_entra.issue_token({"aud": "https://graph.other.example", "oid": "x", "scp": "User.Read"})
+    with pytest.raises(UpstreamError, match="did not accept the service's token") as caught:
+        graph_client.me(token)
+    assert type(caught.value) is UpstreamError  # not interaction_required: signing in again would not help
+
+
+@pytest.mark.parametrize("kind", ["/me", "driveItem"])
+def test_an_answer_that_is_not_json(graph_client, fake_entra, fake_graph, obo_grant, kind):
+    fake_graph.add_user(obo_grant.object_id(ADA, fake_entra.tenant_id), displayName="Ada Lovelace")
+    link = fake_graph.add_file("Notes.txt", NOTES)
+    fake_graph.fail_next(kind, 200)  # an HTML page, as a proxy's sign-in page would be
+    token = graph_token(fake_entra, fake_graph, obo_grant)
+    with pytest.raises(UpstreamError, match="not JSON"):
+        graph_client.me(token) if kind == "/me" else graph_client.shared_file(token, link, 1000)
+
+
+def test_a_file_graph_serves_itself(graph_client, fake_entra, fake_graph, obo_grant):
+    link = fake_graph.add_file("Notes.txt", NOTES, served_directly=True)
+    assert graph_client.shared_file(graph_token(fake_entra, fake_graph, obo_grant), link, 1000) == ("Notes.txt", NOTES)
+    assert [r["path"] for r in fake_graph.requests] == ["driveItem", "content"]
+
+
+@pytest.mark.parametrize("status", [403, 404, 500])
+def test_the_download_failing(graph_client, fake_entra, fake_graph, obo_grant, status):
+    link = fake_graph.add_file("Notes.txt", NOTES)
+    fake_graph.fail_next("download", status)
+    with pytest.raises(UpstreamError, match=rf"download failed \({status}\)"):
+        graph_client.shared_file(graph_token(fake_entra, fake_graph, obo_grant), link, 1000)
+
+
+def test_the_download_cut_short(graph_client, fake_entra, fake_graph, obo_grant):
+    link = fake_graph.add_file("Notes.txt", NOTES * 100, cut_short=True)
+    with pytest.raises(UpstreamError, match="broke off"):
+        graph_client.shared_file(graph_token(fake_entra, fake_graph, obo_grant), link, 100_000)
+
+
+def test_graph_not_answering_in_time(session, fake_entra, fake_graph, obo_grant):
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts connections, never answers
+        client = GraphClient(f"https://127.0.0.1:{silent.getsockname()[1]}", session, timeout=(1.0, 0.5))
+        with pytest.raises(UpstreamTimeout, match="did not answer in time"):
+            client.me(graph_token(fake_entra, fake_graph, obo_grant))

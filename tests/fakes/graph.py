@@ -83,16 +83,21 @@ class FakeGraph:
                            "userPrincipalName": "", "officeLocation": None, "department": None, **profile}
 
     def add_file(self, name: str, data: bytes, *, readers: set[str] | None = None, reported_size: int | None = None,
-                 folder: bool = False, chunked: bool = False) -> str:
-        """A file behind a new sharing link; `reported_size` lies about its size, `chunked` hides its length."""
+                 folder: bool = False, chunked: bool = False, served_directly: bool = False,
+                 cut_short: bool = False) -> str:
+        """A file behind a new sharing link; `reported_size` lies about its size, `chunked` hides its length,
+        `served_directly` answers .../content with the bytes instead of a redirect, `cut_short` drops the
+        download's connection halfway through."""
         link = sharing_link(name)
         self.files[encode_link(link)] = {"name": name, "data": data, "readers": readers, "folder": folder,
-                                         "chunked": chunked,
+                                         "chunked": chunked, "served_directly": served_directly,
+                                         "cut_short": cut_short,
                                          "size": len(data) if reported_size is None else reported_size}
         return link
 
     def fail_next(self, path_kind: str, status: int, *, retry_after: int | None = None) -> None:
-        """path_kind: "/me", "driveItem" or "content"."""
+        """path_kind: "/me", "driveItem", "content" or "download"; status 200 answers an HTML page instead of
+        JSON (what a proxy's sign-in page looks like to a client), 401 a claims challenge."""
         with self._lock:
             self._failures.setdefault(path_kind, []).append((status, retry_after))
 
@@ -234,6 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
                                                            "have permission to access it.")
                 if share["readers"] is not None and user not in share["readers"]:
                     raise _GraphError(403, "accessDenied", "Access denied")
+                if content and share["served_directly"]:
+                    return self._bytes(share)
                 if content:
                     key = secrets.token_urlsafe(16)
                     with self.fake._lock:
@@ -279,6 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
         failure = self.fake._take_failure(path_kind)
         if failure:
             status, retry_after = failure
+            if status == 200:
+                raise _GraphError(200, "html", "<html><body>Sign in to continue</body></html>")
             headers = {}
             if status == 401:  # continuous access evaluation: a claims challenge
                 headers["WWW-Authenticate"] = _claims_challenge(1700000000)
@@ -295,10 +304,22 @@ class _Handler(BaseHTTPRequestHandler):
             raise _GraphError(404, "itemNotFound", "The download URL has expired.")
         if "Authorization" in self.headers:
             raise _GraphError(400, "invalidRequest", "A pre-authenticated download URL takes no credentials.")
-        share = self.fake.files[share_id]
+        failure = self.fake._take_failure("download")
+        if failure:
+            raise _GraphError(failure[0], _STATUS_CODES.get(failure[0], "generalException"), "Scripted failure.")
+        self._bytes(self.fake.files[share_id])
+
+    def _bytes(self, share: dict) -> None:
         data = share["data"]
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
+        if share["cut_short"]:  # promise it all, send half, hang up
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if not share["chunked"]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -321,6 +342,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _error(self, error: _GraphError) -> None:
+        if error.code == "html":
+            page = error.message.encode()
+            self.send_response(error.status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         request_id = str(uuid.uuid4())
         body = {"error": {"code": error.code, "message": error.message, "innerError": {
             "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "request-id": request_id,
