@@ -237,7 +237,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOCAL_MODEL_NAME", _str, "SmolLM2-135M-Instruct", "model name the local server reports"),
     Setting("SUMMARY_CHUNK_TOKENS", _int(0, 1_000_000), 0, "tokens per summary chunk (0: from the context window)"),
     Setting("SUMMARY_CONCURRENCY", _int(1, 64), 8, "chunks summarized at once"),
-    Setting("MAX_BODY_BYTES", _int(1024, 1 << 30), 10 * 1024 * 1024, "largest request body"),
+    # 16 MiB: a 10 MB file (the file cap) as base64 in JSON is 13.3 MiB, and the rest of the request fits beside it
+    Setting("MAX_BODY_BYTES", _int(1024, 1 << 30), 16 * 1024 * 1024, "largest request body"),
     Setting("DATABASE_URL", _str, "", "audit and usage store (default: SQLite under instance/)"),
     Setting("DATABASE_MIGRATE", _bool, True,
             "upgrade the store's schema at start-up (false: refuse to start until `flask db upgrade` has run)"),

@@ -126,6 +126,60 @@ def test_a_file_over_the_file_limit_within_a_larger_body_limit_is_413(app_config
     assert _error(response, 413, "too_large")["field"] == "file"
 
 
+def _multipart(filename: str, data: bytes) -> dict:
+    """A multipart/form-data body built here: the test client spools a large one to a file it never closes."""
+    head = (f'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    return {"data": head + data + b"\r\n--b0undary--\r\n", "content_type": "multipart/form-data; boundary=b0undary"}
+
+
+def _text_file(size: int) -> bytes:
+    """A plain-text file of exactly `size` bytes, in long lines (few paragraphs: quick to extract)."""
+    line = ("Budget line " * 800).encode() + b"\n"
+    data = line * (size // len(line))
+    return data + b"x" * (size - len(data))
+
+
+@pytest.mark.parametrize("how", ["json", "multipart"])
+def test_a_file_at_the_file_cap_gets_through_the_default_body_limit(client, auth_headers, how):
+    from server.assist.schemas import MAX_FILE_BYTES
+
+    data = _text_file(MAX_FILE_BYTES)
+    if how == "json":  # 14 MB of base64: within the default 16 MiB body limit
+        response = client.post(EXTRACT, headers=auth_headers, json={"filename": "big.txt", "content_base64": _b64(data)})
+    else:
+        response = client.post(EXTRACT, headers=auth_headers, **_multipart("big.txt", data))
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.get_json()["stats"]["paragraphs"] == MAX_FILE_BYTES // 9601 + 1  # the lines, and the tail
+
+
+@pytest.mark.parametrize("how", ["json", "multipart", "summarize"])
+def test_a_file_one_byte_over_the_cap_is_413_naming_both_sizes(client, auth_headers, upstream, how):
+    from server.assist.schemas import MAX_FILE_BYTES
+
+    data = _text_file(MAX_FILE_BYTES + 1)
+    file = {"filename": "big.txt", "content_base64": _b64(data)}
+    if how == "json":
+        response = client.post(EXTRACT, headers=auth_headers, json=file)
+    elif how == "multipart":
+        response = client.post(EXTRACT, headers=auth_headers, **_multipart("big.txt", data))
+    else:
+        response = client.post("/api/v1/summarize", headers=auth_headers, json={"document": file})
+    body = _error(response, 413, "too_large")
+    assert body["field"] == ("document" if how == "summarize" else "file")
+    assert "10,485,760" in body["message"] and (how == "multipart" or "10,485,761" in body["message"])
+    assert upstream.requests == []
+
+
+def test_a_body_over_the_default_limit_is_refused_before_it_is_read(client, auth_headers, app):
+    limit = app.config["MAX_BODY_BYTES"]
+    assert limit == 16 * 1024 * 1024
+    response = client.post(EXTRACT, headers=auth_headers, data=b"x" * (limit + 1), content_type="application/json")
+    message = _error(response, 413, "too_large")["message"]
+    assert f"The request is {limit + 1:,} bytes" in message and f"at most {limit:,} bytes" in message
+    assert "One file of up to 10 MB fits" in message
+
+
 MARKDOWN = """# Budget 2025
 
 Costs rose **5%** in one year.

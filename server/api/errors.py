@@ -7,6 +7,7 @@ import math
 from flask import current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from server.assist.schemas import MAX_FILE_BYTES
 from server.errors import DrafterError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,14 @@ def error_response(error: DrafterError):
 def too_large_message(length: int | None, limit: int) -> str:
     """What a caller over the body limit needs: the sizes, and the ways a large file still gets in."""
     size = f"The request is {length:,} bytes" if length else "The request is too large"
-    return (f"{size}; this service takes at most {limit:,} bytes per request (DRAFTER_MAX_BODY_BYTES). "
-            f"A file sent as base64 in JSON grows by a third, so files over about {limit * 3 // 4 // 1024:,} KB "
-            "must come as a multipart upload to /api/v1/documents/extract or as a SharePoint/OneDrive link.")
+    message = f"{size}; this service takes at most {limit:,} bytes per request (DRAFTER_MAX_BODY_BYTES). "
+    in_json = limit * 3 // 4  # base64 makes a file a third larger
+    if in_json < MAX_FILE_BYTES:
+        return message + (f"A file sent as base64 in JSON grows by a third, so files over about {in_json // 1024:,} KB "
+                          "must come as a multipart upload to /api/v1/documents/extract or as a SharePoint/OneDrive "
+                          "link.")
+    return message + (f"One file of up to {MAX_FILE_BYTES // (1024 * 1024)} MB fits; send several large files in "
+                      "separate requests, or link them from SharePoint or OneDrive.")
 
 
 def _http_error(exc: HTTPException):
