@@ -78,9 +78,10 @@ const TABLE = {
                  fr: "Rien n'est modifié dans un message en lecture." },
   },
   citations: {
-    need: { [WORD]: ["WordApi", "1.1"] },
-    missing: { en: "Jumping to a source needs Word 2016 or later (WordApi 1.1).",
-               fr: "L'accès à la source nécessite Word 2016 ou une version ultérieure (WordApi 1.1)." },
+    // Source ids count the paragraphs in tables too; body.paragraphs lists those only from WordApi 1.3 on.
+    need: { [WORD]: ["WordApi", "1.3"] },
+    missing: { en: "Jumping to a source needs a newer Word (WordApi 1.3).",
+               fr: "L'accès à la source nécessite une version plus récente de Word (WordApi 1.3)." },
     elsewhere: { en: "Jumping to a source paragraph is available only in Word.",
                  fr: "L'accès au paragraphe source n'est disponible que dans Word." },
   },

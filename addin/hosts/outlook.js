@@ -11,7 +11,10 @@ import { textToBase64 } from "./base64.js";
 import { APPLY_AS, HostError, INSERT_MODES, asHostError, normalizeText, requireCapability } from "./host.js";
 import { officeAsync } from "./office_async.js";
 
-export const MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024;  // base64 of it stays under the service's request limit
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;  // the service's file cap
+// The message and its files together, so that one request carries them: base64 adds a third, and the service
+// takes 16 MiB per request.
+export const MAX_TOTAL_BYTES = 11 * 1024 * 1024;
 export const MAX_ATTACHMENTS = 10;                    // the service's limit per request
 export const MAX_REPLY_CHARS = 32 * 1024;             // displayReplyForm's htmlBody limit
 const READABLE = /\.(docx|xlsx|pdf)$/i;
@@ -25,10 +28,15 @@ export function isCompose(item) {
 }
 
 export class OutlookHost {
-  /** @param {{Office?: any, maxAttachmentBytes?: number}} [options] Office defaults to the global; tests pass a mock. */
-  constructor({ Office = globalThis.Office, maxAttachmentBytes = MAX_ATTACHMENT_BYTES } = {}) {
+  /**
+   * @param {{Office?: any, maxAttachmentBytes?: number, maxTotalBytes?: number}} [options] Office defaults to the
+   *   global; tests pass a mock.
+   */
+  constructor({ Office = globalThis.Office, maxAttachmentBytes = MAX_ATTACHMENT_BYTES,
+    maxTotalBytes = MAX_TOTAL_BYTES } = {}) {
     this.Office = Office;
     this.maxAttachmentBytes = maxAttachmentBytes;
+    this.maxTotalBytes = maxTotalBytes;
     this.target = null;  // {scope: "selection" | "body", text, subject: boolean}
     this.last = null;    // {before, after, coercion}: the body around the last edit, for undo
   }
@@ -94,15 +102,18 @@ export class OutlookHost {
       return { text: normalizeText(await this.#body(this.#coercion("Text"))), skipped: [] };
     }
     const html = await this.#body(this.#coercion("Html"));
-    const { attachments, skipped } = await this.#attachments(capabilities.attachments);
-    const material = { document: { filename: "message.html", content_base64: textToBase64(html) }, skipped };
+    const content_base64 = textToBase64(html);
+    const room = this.maxTotalBytes - Math.ceil(content_base64.length * 3 / 4);
+    const { attachments, skipped } = await this.#attachments(capabilities.attachments, room);
+    const material = { document: { filename: "message.html", content_base64 }, skipped };
     if (attachments.length) material.attachments = attachments;
     return material;
   }
 
-  async #attachments(capability) {
+  async #attachments(capability, room) {
     const attachments = [];
     const skipped = [];
+    let left = room;  // bytes the request can still carry
     for (const attachment of this.item.attachments ?? []) {
       if (attachment.isInline) continue;  // pictures in the body, not documents
       const name = String(attachment.name ?? "attachment");
@@ -111,7 +122,9 @@ export class OutlookHost {
           : !READABLE.test(name) ? "Only Word, Excel and PDF files are read."
             : attachment.size > this.maxAttachmentBytes ? `Larger than ${sizeLabel(this.maxAttachmentBytes)}.`
               : attachments.length >= MAX_ATTACHMENTS ? `Only the first ${MAX_ATTACHMENTS} files are read.`
-                : "";
+                : attachment.size > left ? `With the message and the files before it, over the ${
+                  sizeLabel(this.maxTotalBytes)} one request can carry.`
+                  : "";
       if (reason) {
         skipped.push({ name, reason });
         continue;
@@ -122,6 +135,7 @@ export class OutlookHost {
           skipped.push({ name, reason: "Outlook did not hand over this file's content." });
         } else {
           attachments.push({ filename: name, content_base64: content.content });
+          left -= Math.ceil(content.content.length * 3 / 4);
         }
       } catch (error) {
         skipped.push({ name, reason: asHostError(error).message });

@@ -15,7 +15,7 @@ import { APPLY_AS, HostError, INSERT_MODES, asHostError, normalizeText, requireC
 import { officeAsync } from "./office_async.js";
 
 export const SLICE_BYTES = 4 * 1024 * 1024;      // the largest slice getFileAsync hands out
-export const MAX_FILE_BYTES = 7 * 1024 * 1024;   // its base64 stays under the service's 10 MB request limit
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;  // the service's file cap; its base64 fits its 16 MiB request limit
 
 const CHANGED = "The document changed since Drafter read it. Select the text again and run once more.";
 const NOTHING_TO_UNDO = "There is nothing to undo.";

@@ -40,6 +40,8 @@ for (const [kind, sets, feature, available, reason] of [
   ["word", { WordApi: "1.3" }, "trackedChanges", false, "Tracked changes need Word 2021 or Microsoft 365 (WordApi 1.4)."],
   ["word", { WordApi: "1.3" }, "comments", false, "Comments need Word 2021 or Microsoft 365 (WordApi 1.4)."],
   ["word", { WordApi: "1.1" }, "insertDocx", true, ""],
+  ["word", { WordApi: "1.3" }, "citations", true, ""],
+  ["word", { WordApi: "1.2" }, "citations", false, "Jumping to a source needs a newer Word (WordApi 1.3)."],
   ["word", { WordApi: "1.4" }, "fileAsDocx", false, "This Word cannot hand over the whole file; the document's text is summarized instead."],
   ["word", { WordApi: "1.4", CompressedFile: "1.1" }, "fileAsDocx", true, ""],
   ["word", {}, "readSelection", false, "Reading the selection needs a newer Office (WordApi 1.1 or Mailbox 1.2)."],

@@ -274,6 +274,22 @@ test("at most ten attachments are read", async () => {
   assert.deepEqual(material.skipped.map((s) => s.name), ["f10.pdf", "f11.pdf"]);
 });
 
+test("attachments that would take the request past what it can carry are skipped, smaller later ones still read", async () => {
+  const attachments = [
+    { id: "A1", name: "a.pdf", attachmentType: "file", size: 600, isInline: false },
+    { id: "A2", name: "b.pdf", attachmentType: "file", size: 600, isInline: false },
+    { id: "A3", name: "c.pdf", attachmentType: "file", size: 300, isInline: false },
+  ];
+  const content = { format: "base64", content: "A".repeat(800) };  // 600 bytes once decoded
+  const contents = { A1: content, A2: content, A3: { format: "base64", content: "A".repeat(400) } };
+  const { Office } = outlookMock({ compose: false, attachments, contents, bodyHtml: "<p>Hi</p>" });
+  const host = new OutlookHost({ Office, maxAttachmentBytes: 1000, maxTotalBytes: 1024 });
+  const material = await host.readForSummary();
+  assert.deepEqual(material.attachments.map((a) => a.filename), ["a.pdf", "c.pdf"]);
+  assert.deepEqual(material.skipped, [
+    { name: "b.pdf", reason: "With the message and the files before it, over the 1 KB one request can carry." }]);
+});
+
 test("openReply opens the reply form with htmlBody", async () => {
   const { host, log } = outlookMock({ compose: false });
   await host.openReply("<p>Thanks</p>");

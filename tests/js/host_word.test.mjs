@@ -221,7 +221,7 @@ test("a file larger than the limit is not read slice by slice, and is closed", a
   const material = await host.readForSummary();
   assert.equal(file.closed, 1);
   assert.ok(!log.some((e) => e[0] === "getSliceAsync"));
-  assert.match(material.notice, /50\.0 MB, over the 7\.0 MB/);
+  assert.match(material.notice, /50\.0 MB, over the 10\.0 MB/);  // the service's 10 MB file cap
 });
 
 test("slices shorter than the file's size are refused rather than sent truncated", async () => {
