@@ -245,6 +245,16 @@ def test_the_app_id_uri_is_an_accepted_audience(entra_client, entra):
     assert response.status_code == 200, response.get_json()
 
 
+def test_an_unset_app_id_uri_is_derived_as_the_manifests_derive_it(app_config, entra, monkeypatch):
+    from server.app import create_app
+
+    client = create_app({**entra_settings(app_config, entra, monkeypatch), "APP_ID_URI": ""}).test_client()
+    for audience, status in ((APP_ID_URI, 200), (API_CLIENT_ID, 200), (f"api://{API_CLIENT_ID}", 401),
+                             (f"api://other.agency.test/{API_CLIENT_ID}", 401)):
+        response = client.get("/api/v1/me", headers=bearer(entra.user_token(audience)))
+        assert response.status_code == status, (audience, response.get_json())
+
+
 def test_keys_come_from_the_authoritys_multi_tenant_key_set(entra_client, entra):
     entra_client.get("/api/v1/me", headers=bearer(entra.user_token(API_CLIENT_ID)))
     fetched = [r["path"] for r in entra.requests if r["path"].endswith("/keys")]

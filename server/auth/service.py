@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import g
 
@@ -74,7 +75,9 @@ class Auth:
             finally:
                 response.close()
 
-        audiences = [config["CLIENT_ID"], config["APP_ID_URI"]]
+        # v2 tokens name the client id; the app ID URI, when unset, is the one the manifests derive and the pane asks for
+        app_id_uri = config["APP_ID_URI"] or f"api://{urlsplit(config['PUBLIC_URL']).netloc}/{config['CLIENT_ID']}"
+        audiences = [config["CLIENT_ID"], app_id_uri]
         return TokenValidator(JwksCache(fetch), audiences=audiences, issuer_for=entra.issuer_for,
                               key_check=entra.key_matches)
 
