@@ -435,3 +435,18 @@ def test_a_tenant_the_authority_does_not_know(fake_entra, obo_grant, fake_graph,
         client.acquire_for(stranger, obo_grant.object_id(ADA, stranger), obo_grant.user_assertion(),
                            [f"{fake_graph.url}/User.Read"])
     assert obo_grant.requests == 0  # no token request for a tenant Entra did not describe
+
+
+def test_me_passes_a_graph_claims_challenge_to_the_pane(entra_app, obo_grant, fake_graph):
+    """Continuous access evaluation on /me: the pane is asked to sign in again, and the refused token is gone."""
+    from tests.fakes.graph import claims_challenge_claims
+
+    fake_graph.fail_next("/me", 401)
+    client = entra_app.test_client()
+    refused = client.get("/api/v1/me", headers=bearer(obo_grant.user_assertion()))
+    assert refused.status_code == 401
+    body = refused.get_json()
+    assert body["error"] == "interaction_required" and body["claims"] == claims_challenge_claims(1700000000)
+    again = client.get("/api/v1/me", headers=bearer(obo_grant.user_assertion()))
+    assert again.status_code == 200 and again.get_json()["job_title"] == "Policy Analyst"
+    assert obo_grant.requests == 2  # a new Graph token, asked for with the claims, not the refused one
