@@ -159,3 +159,42 @@ def redis_url() -> str:
     yield url
     empty()
     client.close()
+
+
+# ---- the audit store's real PostgreSQL ----
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "dbname": "test"}
+POSTGRES_USERS = ("postgres", "root")  # trust auth; which role exists depends on the machine
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The SQLAlchemy URL of the real PostgreSQL at 127.0.0.1:5432, database `test`, as the first user that
+    can log in."""
+    import psycopg
+
+    refusals = []
+    for user in POSTGRES_USERS:
+        try:
+            with psycopg.connect(**POSTGRES, user=user, connect_timeout=2):
+                return f"postgresql+psycopg://{user}@{POSTGRES['host']}:{POSTGRES['port']}/{POSTGRES['dbname']}"
+        except psycopg.Error as exc:
+            refusals.append(f"{user}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
+    skip_or_fail(f"PostgreSQL is not usable at 127.0.0.1:5432, database test ({'; '.join(refusals)})")
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A schema of the test's own in the real PostgreSQL, selected by the URL's search_path and dropped after,
+    so parallel runs never meet."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    schema = f"drafter_test_{uuid.uuid4().hex[:16]}"
+    user = make_url(postgres_server).username
+    with psycopg.connect(**POSTGRES, user=user, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{postgres_server}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(**POSTGRES, user=user, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
