@@ -12,72 +12,127 @@ from lxml import etree
 from server.documents import extract, paragraphs_from_text
 from server.documents.text_reader import decode_text
 from server.errors import UnsupportedType
+from tests.corpus_sources import docx_counts
 
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
     "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
 }
-# Word's body.paragraphs, found independently of the reader: every w:p of the body except text boxes'.
+W = f"{{{NS['w']}}}"
+# Word's body.paragraphs (WordApi 1.3 and later), found independently of the reader: every w:p of the body, in
+# document order, those in table cells and content controls included, text boxes' left out (they have their own).
 WORD_PARAGRAPHS = etree.XPath(".//w:p[not(ancestor::w:txbxContent)][not(ancestor::mc:Fallback)]", namespaces=NS)
-OUTSIDE_TABLES_AND_CONTROLS = etree.XPath("./w:p", namespaces=NS)
+ALL_TABLES = etree.XPath(".//w:tbl[not(ancestor::w:txbxContent)][not(ancestor::mc:Fallback)]", namespaces=NS)
 IN_A_TABLE = etree.XPath("boolean(ancestor::w:tbl)", namespaces=NS)
+_NOT_SHOWN = {W + "del", W + "moveFrom", W + "txbxContent", W + "rt", f"{{{NS['mc']}}}Fallback"}
 
-# file: (python-docx paragraphs as in corpus/SOURCES.md, Word paragraphs incl. table cells and content
-#        controls, non-empty paragraphs listed, tables incl. nested and content-control tables)
+# file: (Word paragraphs incl. table cells and content controls, non-empty ones listed, tables incl. nested
+#        and content-control tables); python-docx's own counts are in corpus/SOURCES.md
 CORPUS = {
-    "56392.docx": (18, 18, 13, 0),
-    "65099.docx": (7, 19, 16, 1),
-    "Bug54849.docx": (8, 43, 17, 2),
-    "WordWithAttachments.docx": (35, 50, 31, 1),
-    "blk-paras-and-tables.docx": (3, 12, 6, 4),
-    "bug66312.docx": (2, 3, 2, 1),
-    "checkboxes.docx": (14, 16, 6, 1),
-    "comment.docx": (1, 1, 0, 0),
-    "comments-rich-para.docx": (14, 14, 7, 0),
-    "delins.docx": (25, 25, 21, 0),
-    "doc-coreprops.docx": (1, 1, 0, 0),
-    "doc-odd-even-hdrs.docx": (3, 3, 2, 0),
-    "endnotes.docx": (12, 12, 10, 0),
-    "footnotes.docx": (1, 1, 1, 0),
-    "having-images.docx": (5, 5, 0, 0),
-    "hdr-header-footer.docx": (3, 3, 2, 0),
-    "par-hlink-frags.docx": (9, 9, 9, 0),
-    "par-known-styles.docx": (5, 5, 4, 0),
-    "sct-section-props.docx": (9, 9, 5, 0),
-    "stress011.docx": (178, 187, 183, 1),
-    "tbl-cell-access.docx": (4, 37, 31, 4),
-    "tbl-having-tables.docx": (3, 24, 0, 3),
+    "56392.docx": (18, 13, 0),
+    "65099.docx": (19, 16, 1),
+    "Bug54849.docx": (43, 17, 2),
+    "WordWithAttachments.docx": (50, 31, 1),
+    "blk-paras-and-tables.docx": (12, 6, 4),
+    "bug66312.docx": (3, 2, 1),
+    "checkboxes.docx": (16, 6, 1),
+    "comment.docx": (1, 0, 0),
+    "comments-rich-para.docx": (14, 7, 0),
+    "delins.docx": (25, 21, 0),
+    "doc-coreprops.docx": (1, 0, 0),
+    "doc-odd-even-hdrs.docx": (3, 2, 0),
+    "endnotes.docx": (12, 10, 0),
+    "footnotes.docx": (1, 1, 0),
+    "having-images.docx": (5, 0, 0),
+    "hdr-header-footer.docx": (3, 2, 0),
+    "par-hlink-frags.docx": (9, 9, 0),
+    "par-known-styles.docx": (5, 4, 0),
+    "sct-section-props.docx": (9, 5, 0),
+    "stress011.docx": (187, 183, 1),
+    "tbl-cell-access.docx": (37, 31, 4),
+    "tbl-having-tables.docx": (24, 0, 3),
 }
 
 
-def test_the_table_covers_every_corpus_file(corpus_dir):
-    assert sorted(path.name for path in (corpus_dir / "docx").iterdir()) == sorted(CORPUS)
+def shown_text(paragraph) -> str:
+    """The text Word shows in one w:p, without spaces: its w:t, less deleted text and other paragraphs' (text
+    boxes, ruby guides)."""
+    parts = []
+    for text in paragraph.iter(W + "t"):
+        owner = text.getparent()
+        while owner is not paragraph and owner.tag not in _NOT_SHOWN and owner.tag != W + "p":
+            owner = owner.getparent()
+        if owner is paragraph:
+            parts.append("".join(text.itertext()))
+    return "".join("".join(parts).split())
+
+
+@pytest.fixture(scope="module")
+def sources(corpus_dir) -> dict:
+    return docx_counts(corpus_dir)
+
+
+def test_the_tables_cover_every_corpus_file(corpus_dir, sources):
+    assert sorted(path.name for path in (corpus_dir / "docx").iterdir()) == sorted(CORPUS) == sorted(sources)
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
-def test_corpus_docx_counts_and_ids_follow_words_paragraph_collection(corpus_dir, name):
-    python_docx_count, word_count, listed, tables = CORPUS[name]
+def test_corpus_docx_has_the_counts_sources_md_lists(corpus_dir, sources, name):
+    """SOURCES.md counts what python-docx sees: body-level paragraphs and tables, sections, pictures, comments.
+    The extraction accounts for each of them."""
+    listed = sources[name]
     data = (corpus_dir / "docx" / name).read_bytes()
     reference = docx.Document(io.BytesIO(data))
+    assert {"paragraphs": len(reference.paragraphs), "tables": len(reference.tables),
+            "sections": len(reference.sections), "pictures": len(reference.inline_shapes),
+            "comments": len(reference.comments)} == listed
+
+    result = extract(name, data)
+    body = [p for p in result["paragraphs"] if "part" not in p]
     word_paragraphs = WORD_PARAGRAPHS(reference.element.body)
-    assert len(reference.paragraphs) == len(OUTSIDE_TABLES_AND_CONTROLS(reference.element.body)) == python_docx_count
+    # each body-level paragraph SOURCES.md counts is listed under its place in Word's collection, unless empty
+    positions = [word_paragraphs.index(p._p) + 1 for p in reference.paragraphs]
+    assert len(positions) == listed["paragraphs"]
+    expected = {f"p{n}" for n in positions if shown_text(word_paragraphs[n - 1])}
+    assert expected == {p["id"] for p in body} & {f"p{n}" for n in positions}
+    # each table SOURCES.md counts is extracted with its rows, every row as wide as the table's grid
+    all_tables = ALL_TABLES(reference.element.body)
+    assert len(reference.tables) == listed["tables"]
+    for table in reference.tables:
+        number = all_tables.index(table._tbl) + 1
+        rows = result["tables"][number - 1]["rows"]
+        assert len(rows) == len(table.rows)
+        assert {len(row) for row in rows} <= {len(table._tbl.findall(f"{W}tblGrid/{W}gridCol"))}
+    assert result["stats"]["tables"] == len(all_tables)  # nested tables and tables in content controls too
+    assert result["stats"]["comments"] == listed["comments"]
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_corpus_docx_ids_are_words_paragraph_collection(corpus_dir, name):
+    """"p<n>" is body.paragraphs.items[n-1] in the pane: for every paragraph Word lists, the extraction has
+    exactly its text under p<n>, or nothing when it is empty, so a citation selects the paragraph it quotes."""
+    word_count, listed, tables = CORPUS[name]
+    data = (corpus_dir / "docx" / name).read_bytes()
+    word_paragraphs = WORD_PARAGRAPHS(docx.Document(io.BytesIO(data)).element.body)
     assert len(word_paragraphs) == word_count
 
     result = extract(name, data)
-    # notes, headers, footers and comments follow with a `part` and ids of their own (test_documents_docx_extras)
-    result["paragraphs"] = [p for p in result["paragraphs"] if "part" not in p]
-
     assert result["kind"] == "docx"
-    assert (result["stats"]["paragraphs"], result["stats"]["tables"]) == (listed, tables)
-    assert len(result["paragraphs"]) == listed and len(result["tables"]) == tables
-    positions = [int(p["id"][1:]) for p in result["paragraphs"]]
-    assert positions == sorted(set(positions)) and all(1 <= n <= word_count for n in positions)
-    for paragraph, position in zip(result["paragraphs"], positions, strict=True):
-        # "pN" must be Word's paragraphs.items[N-1]: its text is in that very w:p
-        source_text = "".join(word_paragraphs[position - 1].itertext())
-        assert paragraph["text"].split()[0] in source_text
-        assert (paragraph["table"] is not None) == IN_A_TABLE(word_paragraphs[position - 1])
-    assert result["stats"]["words"] == sum(len(p["text"].split()) for p in result["paragraphs"])
+    # notes, headers, footers and comments follow with a `part` and ids of their own (test_documents_docx_extras)
+    body = {p["id"]: p for p in result["paragraphs"] if "part" not in p}
+    assert (result["stats"]["paragraphs"], len(body), result["stats"]["tables"]) == (listed, listed, tables)
+    for n, element in enumerate(word_paragraphs, start=1):
+        paragraph = body.pop(f"p{n}", None)
+        assert ("".join(paragraph["text"].split()) if paragraph else "") == shown_text(element), f"p{n}"
+        if paragraph:
+            assert (paragraph["table"] is not None) == IN_A_TABLE(element), f"p{n}"
+    assert body == {}  # no id beyond Word's collection
+    assert [p["id"] for p in result["paragraphs"] if "part" not in p] == sorted(
+        (p["id"] for p in result["paragraphs"] if "part" not in p), key=lambda i: int(i[1:]))
+    for table in result["tables"]:  # a table's paragraphs are in its cells
+        cells = "\n".join(cell for row in table["rows"] for cell in row)
+        assert all(p["text"] in cells for p in result["paragraphs"] if p["table"] == table["id"] and "part" not in p)
+    assert result["stats"]["words"] == sum(len(p["text"].split()) for p in result["paragraphs"] if "part" not in p)
     assert [t["id"] for t in result["tables"]] == [f"t{n}" for n in range(1, tables + 1)]
 
 

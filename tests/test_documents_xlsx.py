@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import datetime
 import io
+import warnings
 import zipfile
 
 import openpyxl
 import pytest
+from lxml import etree
 
 from server.documents import Limits, extract
 from server.documents.csv_reader import is_csv
 from server.documents.xlsx_reader import cell_text
 from server.errors import TooLarge, UnreadableDocument, UnsupportedType
+from tests.corpus_sources import xlsx_counts
 
 # file: sheet names in order (corpus/SOURCES.md, openpyxl 3.1.5), rows with cells per sheet (<row> elements
 # with content: the count behind a cut note; a row of formatted empty cells counts)
@@ -50,7 +53,8 @@ def _workbook(rows: list[list], title: str = "Data", **options) -> bytes:
 
 
 def test_the_table_covers_every_corpus_workbook(corpus_dir):
-    assert sorted(path.name for path in (corpus_dir / "xlsx").iterdir()) == sorted(CORPUS)
+    assert sorted(path.name for path in (corpus_dir / "xlsx").iterdir()) == sorted(CORPUS) == sorted(
+        xlsx_counts(corpus_dir))
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
@@ -75,6 +79,39 @@ def test_corpus_workbook_sheets_and_row_paragraphs(corpus_dir, name):
         assert numbers == sorted(set(numbers))
         assert sheet["markdown"].count("\n") == (sheet["shown_rows"] and sheet["shown_rows"])
     assert all(p["text"] for p in result["paragraphs"])
+
+
+_EMPTY_CACHED_FORMULAS = etree.XPath("//s:c[s:f][not(s:v[string-length() > 0]) and not(s:is)]",
+                                    namespaces={"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"})
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_corpus_workbook_has_the_counts_sources_md_lists(corpus_dir, name):
+    """SOURCES.md counts what openpyxl sees with load_workbook's defaults: sheets, non-empty cells (formulas
+    count as formulas), each worksheet's max_row. The extraction shows the same sheets and rows and counts the
+    same cells, less formulas whose cached result is empty (Excel shows nothing there)."""
+    listed = xlsx_counts(corpus_dir)[name]
+    path = corpus_dir / "xlsx" / name
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's notes on the extensions it drops
+        reference = openpyxl.load_workbook(path)
+    assert (len(reference.sheetnames), reference.sheetnames) == (listed["sheets"], listed["names"])
+    assert sum(cell.value is not None for sheet in reference.worksheets for row in sheet.iter_rows()
+               for cell in row) == listed["cells"]
+    assert [sheet.max_row for sheet in reference.worksheets] == listed["max_row"]
+
+    result = _corpus(corpus_dir, name)
+    assert [sheet["name"] for sheet in result["sheets"]] == listed["names"]
+    assert result["stats"]["sheets"] == listed["sheets"]
+    with zipfile.ZipFile(path) as package:
+        empty_formulas = sum(len(_EMPTY_CACHED_FORMULAS(etree.fromstring(package.read(part))))
+                             for part in package.namelist() if part.startswith("xl/worksheets/sheet"))
+    assert result["stats"]["cells"] == sum(s["cells"] for s in result["sheets"]) == listed["cells"] - empty_formulas
+    worksheets = [sheet for sheet in result["sheets"] if sheet["type"] == "worksheet"]
+    for sheet, max_row in zip(worksheets, listed["max_row"], strict=True):
+        rows = [int(p["id"].split(".r")[1]) for p in result["paragraphs"] if p["id"].startswith(sheet["id"] + ".r")]
+        # row ids are Excel's row numbers: the last one is max_row; an empty sheet (max_row 1) has none
+        assert (rows[-1] if rows else 1) == max_row and bool(rows) == (sheet["cells"] > 0)
 
 
 def test_hidden_and_chart_sheets_are_flagged(corpus_dir):
@@ -202,6 +239,15 @@ def test_an_entity_bomb_in_a_sheet_part_is_refused_before_any_parser_expands_it(
     package = _with_part(_workbook([["x"]]), "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
     with pytest.raises(UnreadableDocument, match="document type"):
         extract("bomb.xlsx", package)
+
+
+def test_formulas_with_an_empty_result_are_not_counted_as_cells_with_values():
+    sheet = b"""<?xml version="1.0" encoding="UTF-8"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
+<row r="1"><c r="A1" t="str"><f>""</f><v/></c><c r="B1" t="str"><f>""</f><v></v></c><c r="C1"><v>3</v></c>
+<c r="D1" t="str"><f>" "</f><v xml:space="preserve"> </v></c></row></sheetData></worksheet>"""
+    [result] = extract("f.xlsx", _with_part(_workbook([["x"]]), "xl/worksheets/sheet1.xml", sheet))["sheets"]
+    assert (result["cells"], result["rows"]) == (2, 1)  # C1 and the space in D1
 
 
 def test_a_malformed_sheet_part_is_a_422():

@@ -188,6 +188,7 @@ class _Tags:
         p = re.escape(prefix)
         self.row_end = b"</" + prefix + b"row>"
         self.values = (b"<" + prefix + b"v>", b"<" + prefix + b"v ", b"<" + prefix + b"is>")
+        self.empty_value = b"<" + prefix + b"v></" + prefix + b"v>"  # a formula's empty result, as <v/> is
         self.merge = b"<" + prefix + b"mergeCell"
         self.merge_ref = re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref\s*=\s*[\"']([^\"']+)")
         self.dimension = re.compile(rb"<" + p + rb"dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']+)")
@@ -226,7 +227,7 @@ def _scan(archive: zipfile.ZipFile, path: str) -> _Scan:
 
 def _count(body: bytes, tags: _Tags, scan: _Scan) -> None:
     scan.rows += body.count(tags.row_end)
-    scan.cells += sum(body.count(tag) for tag in tags.values)
+    scan.cells += sum(body.count(tag) for tag in tags.values) - body.count(tags.empty_value)
     if not scan.dimension and (dimension := tags.dimension.search(body)):
         scan.dimension = True
         ref = dimension.group(1).decode("ascii", "replace").split(":")[-1]
