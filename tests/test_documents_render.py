@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from html.parser import HTMLParser
 
 import docx
@@ -9,8 +10,10 @@ import pytest
 
 from server.documents import extract
 from server.documents.markdown import parse_blocks, safe_url
-from server.documents.render import markdown_to_docx, markdown_to_html
+from server.documents.render import CELL_STYLE, HEADER_CELL_STYLE, TABLE_STYLE, markdown_to_docx, markdown_to_html
 
+# the only style attributes rendered HTML may carry: the table borders, fixed in render.py
+FIXED_STYLES = {"table": TABLE_STYLE, "th": HEADER_CELL_STYLE, "td": CELL_STYLE}
 ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "strong", "em", "a", "ul", "ol", "li", "blockquote",
                 "table", "thead", "tbody", "tr", "th", "td", "hr", "br"}
 
@@ -36,6 +39,8 @@ def _audit(markup: str) -> list[tuple[str, dict]]:
             assert set(attributes) == {"href", "rel"} and safe_url(attributes["href"]) == attributes["href"]
         elif tag == "ol":
             assert set(attributes) <= {"start"} and attributes.get("start", "1").isdigit()
+        elif tag in FIXED_STYLES:
+            assert attributes == {"style": FIXED_STYLES[tag]}, (tag, attributes)
         else:
             assert attributes == {}, (tag, attributes)
     return parser.tags
@@ -103,15 +108,26 @@ def test_hostile_markdown_yields_only_safe_markup(markdown):
         ("<https://example.org>", '<p><a href="https://example.org" rel="noopener noreferrer">https://example.org</a></p>'),
         ("| a | b |\n|:--|--:|\n| 1 | x \\| y |\n| 3 |",
          "<table>\n<thead><tr><th>a</th><th>b</th></tr></thead>\n"
-         "<tbody><tr><td>1</td><td>x | y</td></tr><tr><td>3</td><td></td></tr></tbody>\n</table>"),
+         "<tbody><tr><td>1</td><td>x | y</td></tr><tr><td>3</td><td></td></tr></tbody>\n</table>"),  # styles apart
         ("a | b without separator", "<p>a | b without separator</p>"),
         ("", ""),
         ("#hashtag", "<p>#hashtag</p>"),
     ],
 )
 def test_markdown_to_html(markdown, html):
-    assert markdown_to_html(markdown) == html
-    _audit(html)
+    rendered = markdown_to_html(markdown)
+    _audit(rendered)
+    assert re.sub(r' style="[^"]*"', "", rendered) == html
+
+
+def test_html_tables_have_borders_and_padding_outlook_keeps():
+    rendered = markdown_to_html("| Item | Cost |\n|---|---|\n| Paper | 3 |")
+    tags = _audit(rendered)
+    assert [tag for tag, _ in tags] == ["table", "thead", "tr", "th", "th", "tbody", "tr", "td", "td"]
+    for tag, attributes in tags:
+        if tag in ("th", "td"):  # each cell draws its own border (Outlook ignores a table's border alone)
+            assert "border:1px solid" in attributes["style"] and "padding:" in attributes["style"]
+    assert 'style="border-collapse:collapse"' in rendered
 
 
 @pytest.mark.parametrize(
@@ -169,6 +185,33 @@ def test_docx_round_trip_keeps_the_structure():
         [["Name", "Amount"], ["Alpha", "$4.2 million"], ["<b>Beta</b>", "12%"]]
     ]
     assert [p["id"] for p in result["paragraphs"]] == [f"p{n}" for n in range(1, 18)]
+
+
+def test_html_round_trip_keeps_the_structure():
+    """Rendered for Outlook, then read back as a message body: the same blocks, levels, lists and table."""
+    result = extract("message.html", markdown_to_html(ROUND_TRIP).encode())
+    assert result["kind"] == "html" and result["stats"]["messages"] == 1
+    body = [(p["text"], p["style"], p["level"], p["list"]) for p in result["paragraphs"] if p["table"] is None]
+    assert body == [
+        ("Report title", "Heading 1", 1, False),
+        ("Intro with bold, italic and a link.", "Normal", 0, False),
+        ("Findings", "Heading 2", 2, False),
+        ("first point", "List Paragraph", 0, True),
+        ("second point", "List Paragraph", 0, True),
+        ("a detail", "List Paragraph", 0, True),
+        ("step one", "List Paragraph", 0, True),
+        ("step two", "List Paragraph", 0, True),
+        ("A quoted remark", "Quote", 0, False),
+        ("Next steps", "Heading 3", 3, False),
+        ("Done.", "Normal", 0, False),
+    ]
+    assert [t["rows"] for t in result["tables"]] == [
+        [["Name", "Amount"], ["Alpha", "$4.2 million"], ["<b>Beta</b>", "12%"]]
+    ]
+    # the same text, in the same order, as the .docx round trip gives
+    from_docx = extract("draft.docx", markdown_to_docx(ROUND_TRIP))
+    assert [p["text"] for p in result["paragraphs"]] == [p["text"] for p in from_docx["paragraphs"]]
+    assert [p["level"] for p in result["paragraphs"]] == [p["level"] for p in from_docx["paragraphs"]]
 
 
 def test_docx_uses_builtin_styles_real_hyperlinks_and_run_formatting():

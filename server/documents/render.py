@@ -3,7 +3,8 @@
 Both renderers walk the blocks of server.documents.markdown. HTML: every piece of text and every attribute
 value is escaped and only http/https/mailto links survive the parser, so model output cannot inject markup
 or script. .docx: only Word's built-in style names (Heading 1-6, List Bullet / List Number 1-3, Quote,
-Table Grid, Normal, Hyperlink), so an inserted file takes on the destination document's own styles.
+Table Grid, Normal, Hyperlink), so an inserted file takes on the destination document's own styles. HTML tables
+carry fixed inline borders and padding: without them Outlook shows a table as loose, unaligned text.
 """
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ from docx.shared import RGBColor
 from .markdown import Heading, ListBlock, ListItem, Paragraph, Quote, Rule, Span, Table, parse_blocks
 
 MAX_LIST_STYLE_DEPTH = 3  # Word's built-in list styles stop at "List Bullet 3" / "List Number 3"
+# Table borders as constant inline styles (nothing from the markdown reaches them): a fragment inserted into a
+# message keeps style attributes, and these stay short, as Outlook's reply form takes 32 KB of HTML in all.
+TABLE_STYLE = "border-collapse:collapse"
+CELL_STYLE = "border:1px solid #999;padding:4px 8px;vertical-align:top"
+HEADER_CELL_STYLE = CELL_STYLE + ";text-align:left;background-color:#f2f2f2"
 
 
 # ---- HTML ----
@@ -39,10 +45,11 @@ def _html_block(block) -> str:
     if isinstance(block, Quote):
         return "<blockquote>\n" + "\n".join(_html_block(inner) for inner in block.blocks) + "\n</blockquote>"
     if isinstance(block, Table):
-        head = "".join(f"<th>{_html_spans(cell)}</th>" for cell in block.header)
-        body = "".join("<tr>" + "".join(f"<td>{_html_spans(cell)}</td>" for cell in row) + "</tr>"
-                       for row in block.rows)
-        return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n</table>"
+        head = "".join(f'<th style="{HEADER_CELL_STYLE}">{_html_spans(cell)}</th>' for cell in block.header)
+        body = "".join("<tr>" + "".join(f'<td style="{CELL_STYLE}">{_html_spans(cell)}</td>' for cell in row)
+                       + "</tr>" for row in block.rows)
+        return (f'<table style="{TABLE_STYLE}">\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody>\n'
+                "</table>")
     if isinstance(block, Rule):
         return "<hr>"
     raise TypeError(f"unknown markdown block {type(block).__name__}")
