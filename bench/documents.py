@@ -1,8 +1,10 @@
 """Benchmark 4: document extraction time and memory (server.documents.extract), in-process and in fresh processes.
 
 Files are generated deterministically in the run's temp dir:
-- a 300-page .docx: bench/document.py's annual report (about 150,000 words) written with python-docx as
-  Heading 1/2 and body paragraphs, with a 6 x 4 table after every chapter;
+- a 300-page .docx: bench/document.py's annual report (about 150,000 words) as Word writes a real report, with
+  python-docx: Title, Heading 1/2 and body paragraphs with bold runs, a captioned Table Grid table with a header
+  row in about half the sections, bullet and numbered lists, quotes, about two footnotes a page, reviewers'
+  comments, a header and a footer with a PAGE field, a page break before each chapter;
 - a 50,000-row .xlsx: openpyxl write_only, 10 columns (integers, text, decimals, dates, booleans);
 - for the "50 MB upload" check, a ~50 MB .xlsx of 1.2 M rows of numbers and text whose sheet XML is written
   directly (openpyxl would take minutes), read with max_bytes raised to 60 MB, max_uncompressed to 1 GB and max_seconds to 300.
@@ -102,33 +104,157 @@ print(json.dumps({"status": response.status_code, "error": (response.get_json() 
 
 
 def make_docx(path: Path) -> dict:
+    """The annual report as Word writes a real one: Title, Heading 1-3 and body paragraphs, a captioned table
+    with a header row in each section, bullet and numbered lists, quotes, footnotes, review comments, and a
+    header and footer (page number field) on every page."""
     import docx
+    from docx.enum.text import WD_BREAK
 
     text = annual_report(words=DOCX_PAGES * WORDS_PER_PAGE)
     document = docx.Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Annual Report on Public Services 2025"
+    section.header.paragraphs[0].style = document.styles["Header"]
+    footer = section.footer.paragraphs[0]
+    footer.style = document.styles["Footer"]
+    footer.add_run("Ministry of Public Services  |  Page ")
+    _page_field(footer.add_run())
+    notes = _Footnotes(document)
     rng = random.Random(4)
-    chapters = 0
+    counts = {"tables": 0, "list_items": 0, "quotes": 0, "comments": 0}
+    first = True
     for line in text.splitlines():
         if not line.strip():
             continue
-        if line.startswith("## "):
-            document.add_heading(line[3:], level=2)
+        if line.startswith("# ") and first:
+            document.add_paragraph(line[2:], style="Title")
+            first = False
         elif line.startswith("# "):
-            if chapters:
-                _table(document, rng, chapters)
-            chapters += 1
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             document.add_heading(line[2:], level=1)
+        elif line.startswith("## "):
+            document.add_heading(line[3:], level=2)
+            if rng.random() < 0.5:
+                _table(document, rng, counts)
         else:
-            document.add_paragraph(line)
+            _body(document, line, rng, notes, counts)
+    notes.save()
     document.save(path)
-    return {"words": len(text.split()), "pages": DOCX_PAGES, "tables": max(chapters - 1, 0)}
+    return {"words": len(text.split()), "pages": DOCX_PAGES, **counts, "footnotes": notes.count}
 
 
-def _table(document, rng: random.Random, number: int) -> None:
-    table = document.add_table(rows=6, cols=4)
+def _body(document, line: str, rng: random.Random, notes: _Footnotes, counts: dict) -> None:
+    """One paragraph of the source as Word users write it: mostly prose, sometimes a list or a quote; some with
+    a footnote, a few with a reviewer's comment."""
+    roll = rng.random()
+    if roll < 0.12:
+        sentences = [s.strip() for s in line.split(". ") if s.strip()]
+        document.add_paragraph(sentences[0].rstrip(".") + ":")
+        style = "List Number" if roll < 0.04 else "List Bullet"
+        for sentence in sentences[1:6]:
+            document.add_paragraph(sentence.rstrip(".") + ".", style=style)
+            counts["list_items"] += 1
+        return
+    if roll < 0.15:
+        document.add_paragraph(line, style="Quote")
+        counts["quotes"] += 1
+        return
+    paragraph = document.add_paragraph()
+    head, _, tail = line.partition(". ")
+    paragraph.add_run(head + ".")
+    if rng.random() < 0.3:
+        run = paragraph.add_run("important")
+        run.bold = True
+        paragraph.add_run(" ")
+    if tail:
+        paragraph.add_run(" " + tail)
+    if rng.random() < 0.6:  # about two footnotes a page
+        notes.add(paragraph, f"Source: departmental returns, {rng.choice(('2023', '2024', '2025'))}, table "
+                             f"{rng.randint(1, 40)}; figures rounded to the nearest thousand.")
+    if rng.random() < 0.05:
+        document.add_comment(paragraph.runs[0], text="Please check this figure against the finance annex.",
+                             author="Reviewer", initials="RV")
+        counts["comments"] += 1
+
+
+def _table(document, rng: random.Random, counts: dict) -> None:
+    counts["tables"] += 1
+    document.add_paragraph(f"Table {counts['tables']}: spending by programme (thousands)", style="Caption")
+    rows = rng.randint(5, 9)
+    table = document.add_table(rows=rows, cols=5, style="Table Grid")
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row.cells):
-            cell.text = f"Item {number}.{c}" if r == 0 else f"{rng.randint(100, 99_999):,}"
+            if r == 0:
+                cell.paragraphs[0].add_run(("Programme", "2023", "2024", "2025", "Change")[c]).bold = True
+            elif c == 0:
+                cell.text = f"Programme {rng.randint(1, 60)}"
+            else:
+                cell.text = f"{rng.randint(100, 99_999):,}" if c < 4 else f"{rng.randint(-20, 40)}%"
+
+
+def _page_field(run) -> None:
+    """A PAGE field, as Word writes one in a footer."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for kind, code in (("begin", None), (None, " PAGE "), ("separate", None), (None, None), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif code:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = code
+        else:
+            element = OxmlElement("w:t")
+            element.text = "1"
+        run._r.append(element)
+
+
+class _Footnotes:
+    """A footnotes part (python-docx writes none): the separators Word writes, then one note per reference."""
+
+    W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+    def __init__(self, document):
+        self.document = document
+        self.count = 0
+        self.notes: list[str] = []
+
+    def add(self, paragraph, text: str) -> None:
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        self.count += 1
+        run = paragraph.add_run()
+        properties = OxmlElement("w:rPr")
+        style = OxmlElement("w:vertAlign")
+        style.set(qn("w:val"), "superscript")
+        properties.append(style)
+        run._r.append(properties)
+        reference = OxmlElement("w:footnoteReference")
+        reference.set(qn("w:id"), str(self.count))
+        run._r.append(reference)
+        self.notes.append(text)
+
+    def save(self) -> None:
+        from xml.sax.saxutils import escape
+
+        from docx.opc.constants import RELATIONSHIP_TYPE
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        separators = ('<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+                      '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
+                      '</w:r></w:p></w:footnote>')
+        notes = "".join(f'<w:footnote w:id="{n}"><w:p><w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+                        f'<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {escape(text)}</w:t></w:r></w:p>'
+                        "</w:footnote>" for n, text in enumerate(self.notes, start=1))
+        xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:footnotes xmlns:w="{self.W}">'
+               f"{separators}{notes}</w:footnotes>").encode()
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+        part = Part(PackURI("/word/footnotes.xml"), content_type, xml, self.document.part.package)
+        self.document.part.relate_to(part, RELATIONSHIP_TYPE.FOOTNOTES)
 
 
 def make_xlsx(path: Path, rows: int = XLSX_ROWS) -> dict:
