@@ -348,10 +348,35 @@ def test_an_unreachable_postgresql_raises_store_unavailable_without_the_password
         assert caught.value.status == 503 and caught.value.code == "store_unavailable"
 
 
+def test_a_password_in_the_query_string_is_masked_too():
+    store = AuditStore("postgresql://drafter@127.0.0.1:1/audit?password=s3cret-pass&sslmode=disable")
+    assert store.safe_url == "postgresql+psycopg://drafter@127.0.0.1:1/audit?password=***&sslmode=disable"
+    assert "s3cret" not in repr(store)
+    with pytest.raises(StoreUnavailable) as caught:
+        store.verify()
+    assert "s3cret-pass" not in caught.value.message and "password=***" in caught.value.message
+
+
 def test_a_store_whose_schema_was_never_created_raises_store_unavailable(tmp_path):
     store = AuditStore(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
     with pytest.raises(StoreUnavailable, match="no such table"):
         store.append(make_record())
+    store.close()
+
+
+def test_a_store_whose_connections_are_all_busy_raises_store_unavailable(tmp_path, monkeypatch):
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    ensure_schema(store.db, migrate=True)
+    pool = store.db.engine.pool
+    monkeypatch.setattr(pool, "_timeout", 0.1)  # rather than 30 s
+    held = [store.db.engine.connect() for _ in range(pool.size() + pool._max_overflow)]
+    try:
+        with pytest.raises(StoreUnavailable, match=r"is unavailable: QueuePool limit .* reached"):
+            store.tokens_used_today("tenant-a")
+    finally:
+        for connection in held:
+            connection.close()
+    assert store.tokens_used_today("tenant-a") == 0
     store.close()
 
 

@@ -46,8 +46,15 @@ def parse_url(text: str) -> URL:
     raise ValueError(f"{safe_url(url)}: only SQLite and PostgreSQL are supported ({SUPPORTED})")
 
 
+SECRET_QUERY_KEYS = {"password", "sslpassword"}  # libpq also takes a password in the query string
+
+
 def safe_url(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    """The URL as messages and logs may show it: every password masked."""
+    if SECRET_QUERY_KEYS & {key.lower() for key in url.query}:
+        url = url.set(query={key: "***" if key.lower() in SECRET_QUERY_KEYS else value
+                             for key, value in url.query.items()})
+    return url.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def reason(exc: BaseException, url: URL) -> str:
@@ -55,8 +62,10 @@ def reason(exc: BaseException, url: URL) -> str:
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
     lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
     text = lines[0] if lines else type(cause).__name__
-    if url.password:
-        text = text.replace(str(url.password), "***")
+    secrets = [str(url.password)] if url.password else []
+    secrets += [str(value) for key, value in url.query.items() if key.lower() in SECRET_QUERY_KEYS]
+    for secret in secrets:
+        text = text.replace(secret, "***")
     return text[:300]
 
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from server.errors import StoreUnavailable
 from server.governance import usage
@@ -63,7 +64,7 @@ class AuditStore:
     def _failures(self) -> Iterator[None]:
         try:
             yield
-        except DBAPIError as exc:
+        except (DBAPIError, PoolTimeout) as exc:  # PoolTimeout: every pooled connection busy for 30 s
             raise unavailable(exc, self.url) from None
 
     def ping(self) -> None:
