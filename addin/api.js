@@ -21,6 +21,24 @@ export class ApiError extends Error {
 // Who supplies tokens is the host's business (dev issuer in the preview, NAA/SSO in Office).
 let tokenProvider = null;
 
+// Which application the pane runs in, sent with every call so the audit trail can record where a job came
+// from. Reading and writing a message are both "outlook"; the plain-browser page is "preview" whatever it stands in for.
+export const HOST_HEADER = "X-Drafter-Host";
+const HOST_NAMES = new Set(["word", "outlook", "preview"]);
+const HOST_OF_KIND = { word: "word", "outlook-read": "outlook", "outlook-compose": "outlook" };
+let hostName = null;
+
+/** "word", "outlook" or "preview" for a host (hosts/host.js): its `application`, else what its kind says. */
+export function hostNameOf(host) {
+  if (HOST_NAMES.has(host?.application)) return host.application;
+  return HOST_OF_KIND[host?.kind] ?? "preview";
+}
+
+/** Name the host every later call reports in X-Drafter-Host (null: send none). */
+export function setHostName(name) {
+  hostName = HOST_NAMES.has(name) ? name : null;
+}
+
 /**
  * @param {{getToken(): Promise<string>, invalidate(): void, challenge?(claims: string): Promise<void>} | null} provider
  *   `challenge` signs in again interactively, with the claims of a 401 interaction_required.
@@ -115,6 +133,7 @@ async function send(path, { body, signal, method, auth, headers }) {
   let retried = false;
   for (;;) {
     const init = { method: method || (body === undefined ? "GET" : "POST"), headers: { ...headers }, signal, credentials: "same-origin", cache: "no-store" };
+    if (hostName) init.headers[HOST_HEADER] = hostName;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);

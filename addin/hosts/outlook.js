@@ -34,6 +34,7 @@ export class OutlookHost {
    */
   constructor({ Office = globalThis.Office, maxAttachmentBytes = MAX_ATTACHMENT_BYTES,
     maxTotalBytes = MAX_TOTAL_BYTES } = {}) {
+    this.application = "outlook";  // reading or writing: one application for the audit trail
     this.Office = Office;
     this.maxAttachmentBytes = maxAttachmentBytes;
     this.maxTotalBytes = maxTotalBytes;
