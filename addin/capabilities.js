@@ -85,6 +85,14 @@ const TABLE = {
     elsewhere: { en: "Jumping to a source paragraph is available only in Word.",
                  fr: "L'accès au paragraphe source n'est disponible que dans Word." },
   },
+  // Custom document properties (CustomPropertyCollection): Microsoft 365 since Version 1612, Word 2019 perpetual.
+  provenance: {
+    need: { [WORD]: ["WordApi", "1.3"] },
+    missing: { en: "Recording request ids in the document's properties needs Word 2019 or Microsoft 365 (WordApi 1.3).",
+               fr: "L'enregistrement des identifiants de requête dans les propriétés du document nécessite Word 2019 ou Microsoft 365 (WordApi 1.3)." },
+    elsewhere: { en: "Request ids are recorded only in the properties of Word documents.",
+                 fr: "Les identifiants de requête ne sont enregistrés que dans les propriétés des documents Word." },
+  },
   attachments: {
     need: { [READ]: ["Mailbox", "1.8"] },
     missing: { en: "Reading attachments needs Outlook 2021, Microsoft 365 or Outlook on the web (Mailbox 1.8).",

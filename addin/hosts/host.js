@@ -20,7 +20,7 @@
 //
 // @typedef {Object<string, Capability>} Capabilities   keys (FEATURES below): readSelection, readBody,
 //   replace, trackedChanges, comments, insertBelow, insertDocx, insertHtml, fileAsDocx, undo, citations,
-//   attachments, replyForm, pinning. Every key is present on every host; a feature this host does not have
+//   attachments, replyForm, pinning, provenance. Every key is present on every host; a feature this host does not have
 //   is {available: false, reason: "Available only in Word." ...}.
 //
 // @typedef {{filename: string, content_base64: string}} FilePayload   as POST /api/v1/summarize takes it
@@ -40,6 +40,8 @@
 // @typedef {Object} Host
 // @property {HostKind} kind
 // @property {string} name                      same as kind (preview.js's original field)
+// @property {"word" | "outlook" | "preview"} application   the application the pane runs in, sent to the
+//     service in X-Drafter-Host (api.js) for the audit trail; the preview is "preview" in every mode
 // @property {() => Capabilities} capabilities
 // @property {() => Promise<{text: string, scope: "selection"}>} readSelection
 //     the selected text ("" when nothing is selected); remembers it as the target of the next apply.
@@ -65,6 +67,11 @@
 // @property {(id: string) => Promise<void>} selectParagraph   a citation chip: "p<n>" selects paragraph n
 //     (1-based) of the document body; attachment ids ("a1.p3") throw.
 // @property {(html: string) => Promise<void>} openReply       Outlook read: a reply form with this body.
+// @property {(requestId: string) => Promise<{added: boolean, ids: string[]}>} stampProvenance
+//     Word: record the request id of an AI edit just applied in the document's custom properties
+//     (hosts/provenance.js: DrafterAIEdits...); `added` is false when it was there already.
+// @property {(requestId: string) => Promise<{removed: boolean, ids: string[]}>} unstampProvenance
+//     Word: take that id out again (the pane does so when it undoes the edit that added it).
 // @property {(handler: () => void) => Promise<void>} onContextChanged
 //     call handler when what the pane works on changes under it (Outlook: another message selected while the
 //     pane is pinned); a host where that cannot happen never calls it.
@@ -72,7 +79,7 @@
 /** The feature flags every host reports, in display order. */
 export const FEATURES = Object.freeze([
   "readSelection", "readBody", "replace", "trackedChanges", "comments", "insertBelow", "insertDocx",
-  "insertHtml", "fileAsDocx", "undo", "citations", "attachments", "replyForm", "pinning",
+  "insertHtml", "fileAsDocx", "undo", "citations", "attachments", "replyForm", "pinning", "provenance",
 ]);
 
 export const APPLY_AS = Object.freeze(["replace", "tracked", "below", "comment"]);

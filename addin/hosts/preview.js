@@ -6,6 +6,7 @@
 import { checkCapabilities } from "../capabilities.js";
 import { textToBase64 } from "./base64.js";
 import { APPLY_AS, HostError, INSERT_MODES, normalizeText, requireCapability } from "./host.js";
+import { isRequestId, plan, readIds, withId, withoutId } from "./provenance.js";
 
 export { HostError };
 
@@ -67,6 +68,7 @@ export class PreviewHost {
     if (!PREVIEW_MODES.includes(mode)) throw new HostError(`Unknown preview mode: ${mode}`);
     this.kind = mode;
     this.name = mode;
+    this.application = "preview";  // what the audit trail records, whichever host it stands in for
     this.textarea = textarea;
     this.message = message;
     this.subject = subject;
@@ -76,6 +78,7 @@ export class PreviewHost {
     this.requests = this.log;  // the original name
     this.target = null;   // the range last read: {start, end, text}
     this.last = null;     // the last apply: {before, after, start}; value snapshots for undo
+    this.properties = new Map();  // the stand-in document's custom properties, as Word would hold them
   }
 
   capabilities() {
@@ -244,6 +247,29 @@ export class PreviewHost {
   async openReply(html) {
     requireCapability(this.capabilities(), "replyForm");
     this.#record({ op: "openReply", html: String(html ?? ""), text: htmlToText(html) });
+  }
+
+  /** Word mode: records the request id in the stand-in's custom properties, laid out as Word would get them. */
+  async stampProvenance(requestId) {
+    const { ids, changed } = this.#changeProvenance(requestId, withId, "stampProvenance");
+    return { added: changed, ids };
+  }
+
+  async unstampProvenance(requestId) {
+    const { ids, changed } = this.#changeProvenance(requestId, withoutId, "unstampProvenance");
+    return { removed: changed, ids };
+  }
+
+  #changeProvenance(requestId, change, op) {
+    requireCapability(this.capabilities(), "provenance");
+    if (!isRequestId(requestId)) throw new HostError(`Not a request id: ${requestId}`);
+    const current = [...this.properties].map(([key, value]) => ({ key, value }));
+    const result = change(readIds(current), requestId);
+    const { write, remove } = plan(current, result.ids);
+    for (const { key, value } of write) this.properties.set(key, value);
+    for (const key of remove) this.properties.delete(key);
+    this.#record({ op, requestId, changed: result.changed, properties: Object.fromEntries(this.properties) });
+    return result;
   }
 
   /** The preview's document never changes under the pane. */

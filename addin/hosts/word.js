@@ -9,10 +9,14 @@
 // so formatting returns too; an insert is deleted; a comment is deleted (WordApi 1.4). Limits: undo is lost when
 // the pane reloads; it refuses when the inserted text was edited since; a tracked replacement is not undone
 // here (Word's own Reject does that properly, and faking it would leave two tracked changes behind).
+//
+// Provenance: stampProvenance / unstampProvenance keep the request ids of applied AI edits in the document's
+// custom properties (WordApi 1.3; layout and limits in provenance.js), read and written in one batch.
 import { checkCapabilities } from "../capabilities.js";
 import { bytesToBase64 } from "./base64.js";
 import { APPLY_AS, HostError, INSERT_MODES, asHostError, normalizeText, requireCapability } from "./host.js";
 import { officeAsync } from "./office_async.js";
+import { isRequestId, plan, readIds, withId, withoutId } from "./provenance.js";
 
 export const SLICE_BYTES = 4 * 1024 * 1024;      // the largest slice getFileAsync hands out
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;  // the service's file cap; its base64 fits its 16 MiB request limit
@@ -32,6 +36,7 @@ export class WordHost {
     sliceBytes = SLICE_BYTES } = {}) {
     this.kind = "word";
     this.name = "word";
+    this.application = "word";
     this.Word = Word;
     this.Office = Office;
     this.maxFileBytes = maxFileBytes;
@@ -372,6 +377,40 @@ export class WordHost {
 
   async openReply() {
     requireCapability(this.capabilities(), "replyForm");
+  }
+
+  // ---- provenance ----
+
+  /** Record the request id of an AI edit just applied in the document's custom properties (hosts/provenance.js). */
+  async stampProvenance(requestId) {
+    const { ids, changed } = await this.#changeProvenance(requestId, withId);
+    return { added: changed, ids };
+  }
+
+  /** Take a request id out of the document's custom properties again (its edit was undone). */
+  async unstampProvenance(requestId) {
+    const { ids, changed } = await this.#changeProvenance(requestId, withoutId);
+    return { removed: changed, ids };
+  }
+
+  /** Read our properties, change the id list, write back only what differs: one batch, two syncs. */
+  async #changeProvenance(requestId, change) {
+    requireCapability(this.capabilities(), "provenance");
+    if (!isRequestId(requestId)) throw new HostError(`Not a request id: ${requestId}`);
+    return this.#run(async (context) => {
+      const collection = context.document.properties.customProperties;
+      collection.load("items");
+      await context.sync();
+      const items = collection.items;
+      const properties = items.map(({ key, value }) => ({ key, value }));
+      const result = change(readIds(properties), requestId);
+      if (!result.changed) return result;
+      const { write, remove } = plan(properties, result.ids);
+      for (const { key, value } of write) collection.add(key, value);
+      for (const key of remove) items.find((item) => item.key === key).delete();
+      await context.sync();
+      return result;
+    });
   }
 
   /** A Word document does not change under the pane. */

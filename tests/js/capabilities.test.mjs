@@ -57,6 +57,10 @@ for (const [kind, sets, feature, available, reason] of [
   ["outlook-compose", { Mailbox: "1.2" }, "undo", false,
     "Undo needs a newer Office (WordApi 1.1 or Mailbox 1.3); use Ctrl+Z instead."],
   ["outlook-compose", { Mailbox: "1.8" }, "replyForm", false, "Replies open only from a message you are reading."],
+  ["word", { WordApi: "1.3" }, "provenance", true, ""],
+  ["word", { WordApi: "1.2" }, "provenance", false,
+    "Recording request ids in the document's properties needs Word 2019 or Microsoft 365 (WordApi 1.3)."],
+  ["outlook-compose", { Mailbox: "1.8" }, "provenance", false, "Request ids are recorded only in the properties of Word documents."],
 ]) {
   test(`${kind} ${feature} with ${JSON.stringify(sets)}: ${available}`, () => {
     const { requirements: mocked, asked } = requirements(sets);
