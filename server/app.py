@@ -13,6 +13,7 @@ from server.api.errors import register_error_handlers
 from server.assist.presets import Presets
 from server.auth.obo import OnBehalfOf
 from server.auth.service import Auth
+from server.governance.audit import AuditLog
 from server.governance.service import PolicyGuard
 from server.graph import GraphService
 from server.http import make_session
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     GraphService().init_app(app)
     ModelGateway().init_app(app)
     PolicyGuard().init_app(app)
+    AuditLog().init_app(app)
 
     register_error_handlers(app)
     register_blueprints(app)

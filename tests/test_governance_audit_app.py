@@ -14,12 +14,12 @@ import pytest
 import requests
 from sqlalchemy import text
 
+from server.app import create_app
 from server.config import ConfigError
 from server.governance.audit import EXTENSION
 from server.governance.schema import VERSION_TABLE
 from tests.audit_helpers import BACKENDS, NOW, backend_url, execute, make_record
 from tests.conftest import ROOT
-from tests.governance_app import create_app
 
 UNREACHABLE = "postgresql://drafter:s3cret-pass@127.0.0.1:1/audit"
 SAFE_UNREACHABLE = "postgresql+psycopg://drafter:***@127.0.0.1:1/audit"
@@ -250,7 +250,7 @@ def test_flask_db_upgrade_works_where_the_service_would_refuse_to_start(tmp_path
     env = _env(tmp_path, DRAFTER_DATABASE_MIGRATE="false")
 
     def flask(*args):
-        return subprocess.run([sys.executable, "-m", "flask", "--app", "tests.governance_app:create_app", *args],
+        return subprocess.run([sys.executable, "-m", "flask", "--app", "server.wsgi", *args],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
     current = flask("db", "current")
@@ -269,11 +269,30 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _gunicorn(tmp_path, port: int, **settings) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "gunicorn", "server.wsgi:app", "--workers", "3",
+                             "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+                            cwd=ROOT, env=_env(tmp_path, **settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_gunicorn_refuses_to_start_on_a_database_not_yet_upgraded(tmp_path):
+    proc = _gunicorn(tmp_path, _free_port(), DRAFTER_DATABASE_MIGRATE="false")
+    try:
+        _, stderr = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"gunicorn kept running: {proc.communicate()[1][-2000:]}")
+    assert proc.returncode != 0
+    lines = {line for line in stderr.splitlines() if line.startswith("drafter: configuration error:")}
+    assert lines == {"drafter: configuration error: DRAFTER_DATABASE_MIGRATE: the audit store's schema is at none "
+                     "(empty database) and this version of Drafter needs 0001; run `flask --app server.wsgi db "
+                     "upgrade` (or set DRAFTER_DATABASE_MIGRATE=true to upgrade at start-up)"}
+
+
 def test_gunicorn_workers_starting_together_share_one_migrated_sqlite_file(tmp_path):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "tests.governance_app:create_app()", "--workers", "3",
-                             "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-                            cwd=ROOT, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _gunicorn(tmp_path, port)
     try:
         deadline = time.monotonic() + 90
         while True:
