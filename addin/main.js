@@ -3,6 +3,7 @@
 // a reload re-creates the host and the pane, so the pane reads the new host's capabilities from the start.
 import { createDevSignIn } from "./auth.js";
 import { PREVIEW_MODES, PreviewHost } from "./hosts/preview.js";
+import { PROPERTY } from "./hosts/provenance.js";
 import { createI18n, pickLanguage, translatePage } from "./i18n.js";
 import { createPane } from "./pane.js";
 
@@ -32,6 +33,9 @@ function describe(entry) {
     case "undo": return t("preview.log.undo");
     case "selectParagraph": return t("preview.log.select", { id: entry.id });
     case "openReply": return t("preview.log.reply", { text: entry.text });
+    case "stampProvenance":
+      return t(entry.changed ? "preview.log.stamp" : "preview.log.stampKept", { id: entry.requestId, property: PROPERTY });
+    case "unstampProvenance": return t("preview.log.unstamp", { id: entry.requestId, property: PROPERTY });
     default: return null;
   }
 }

@@ -9,11 +9,16 @@
 //   root  the document (or an element) holding the pane's markup (ids as in preview.html)
 //   auth  a sign-in from auth.js: {mode, tokens, currentUser(), signIn(user?), signOut()}
 //   i18n  createI18n(...) from i18n.js
-import { ApiError, apiFetch, setTokenProvider, streamJob } from "./api.js";
+import { ApiError, apiFetch, hostNameOf, setHostName, setTokenProvider, streamJob } from "./api.js";
 import { APPLY_OPTIONS, applyResult, canUndo, capabilitiesOf } from "./apply.js";
 import { diffWords, renderDiff } from "./diff.js";
 import { insertDraft, jobsFor, openReply, replyContext, summaryRequest } from "./flows.js";
-import { createTextSink, renderDetails, showError, showProgress } from "./ui.js";
+import { describeGuard } from "./guard_notice.js";
+import { PROPERTY } from "./hosts/provenance.js";
+import { pickLanguage } from "./i18n.js";
+import { stampAfterApply, unstampAfterUndo } from "./provenance.js";
+import { fetchQuota, quotaLines } from "./quota.js";
+import { createTextSink, renderDetails, showError, showLines, showProgress } from "./ui.js";
 
 const JOB_PATHS = { rewrite: "/api/v1/rewrite", summarize: "/api/v1/summarize", draft: "/api/v1/draft", review: "/api/v1/review",
   reply: "/api/v1/draft" };
@@ -42,6 +47,8 @@ export function localized(value, language) {
 export function errorMessage(err, t, mode) {
   const code = err?.error;
   if (code === "sign_in_required" && mode === "dev") return t("error.sign_in_required.dev");
+  // A usage limit: said plainly in the pane's language, then the service's own words (which limit, until when).
+  if (code === "rate_limited") return [t("error.rate_limited"), err.message].filter(Boolean).join(" ");
   if (CLIENT_ERRORS.has(code)) return t(`error.${code}`) + (err.detail ? ` (${err.detail})` : "");
   return String(err?.message || t("error.generic"));
 }
@@ -62,16 +69,24 @@ export function createPane({ host, root = document, auth, i18n }) {
     output: $("output"), details: $("details"), jobReasons: $("job-reasons"), flowNotice: $("flow-notice"),
     insertDraftOption: $("insert-draft-option"), insertDraft: $("insert-draft"), insertDraftReason: $("insert-draft-reason"),
     openReplyOption: $("open-reply-option"), openReply: $("open-reply"), openReplyReason: $("open-reply-reason"),
+    quota: $("quota"), guardNotice: $("guard-notice"), resultRequest: $("result-request"), resultRequestId: $("result-request-id"),
+    provenance: $("provenance-note"),
   };
   const doc = root.ownerDocument ?? root;
+  // Numbers, times and lists in the user's regional format (en-GB: a 24-hour clock) when it is the pane's language.
+  const userLocale = doc.defaultView?.navigator?.language;
+  const locale = userLocale && pickLanguage(userLocale) === i18n.language ? userLocale : i18n.language;
   const dev = auth.mode === "dev";
   setTokenProvider(auth.tokens);
+  setHostName(hostNameOf(host));
 
   let running = null;     // {controller, job}
-  let lastResult = null;  // {job, text}
+  let lastResult = null;  // {job, text, requestId}
+  let lastStamp = null;   // what the last apply recorded in the document (provenance.js), for its undo
   let conversation = null; // {job, body, scope, history, instruction}: what Refine resends
   let applied = false;     // an apply happened since the last undo (for hosts without canUndo)
   let signingIn = null;   // the sign-in under way (entra)
+  let quotaCall = 0;      // numbers /me calls, so a late answer never overwrites a newer one
   const sink = createTextSink(ui.output);
   const presetsById = new Map();
   const applyButtons = APPLY_OPTIONS.map((option) => ({ ...option, button: $(`apply-${option.as}`), reason: $(`apply-${option.as}-reason`) }));
@@ -146,6 +161,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     showSignedIn(signedIn);
     setStatus(t("signIn.done", { name: signedIn.name }));
     loadPresets();
+    refreshQuota();
     return signedIn;
   }
 
@@ -188,7 +204,23 @@ export function createPane({ host, root = document, auth, i18n }) {
   function signOut() {
     auth.signOut();
     showSignedIn(null);
+    quotaCall++;  // an answer still on its way belongs to the user who left
+    showQuota(null);
     ui.name.focus();
+  }
+
+  // ---- quota: what is left today, after sign-in and after every job ----
+
+  function showQuota(quota) {
+    const lines = quotaLines(quota, t, locale);
+    showLines(ui.quota, lines);
+    ui.quota.hidden = lines.length === 0;
+  }
+
+  async function refreshQuota() {
+    const call = ++quotaCall;  // answers can cross: only the latest request's answer is shown
+    const quota = await fetchQuota();
+    if (call === quotaCall && quota !== undefined) showQuota(quota);  // undefined: /me failed, keep what is shown
   }
 
   async function loadPresets() {
@@ -324,6 +356,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     setBusy(true);
     sink.set("");
     ui.details.replaceChildren();
+    showResultInfo(null);
     showDiff(null);
     ui.progressRow.hidden = true;
     setStatus(t("status.running", { job: t(`task.${job}`), where: t(`where.${request.scope}`) }));
@@ -340,7 +373,8 @@ export function createPane({ host, root = document, auth, i18n }) {
       const text = resultText(job, result);
       sink.set(text);
       renderDetails(ui.details, job, result, t, { onCite: capabilities.citations.available ? cite : undefined });
-      lastResult = job === "review" ? null : { job, text };
+      showResultInfo(result);
+      lastResult = job === "review" ? null : { job, text, requestId: typeof result?.request_id === "string" ? result.request_id : "" };
       if (job === "rewrite") showDiff(diffWords(request.body.text, text), text);
       setStatus(t("status.done"));
       if (job === "reply" && text) await openReplyForm();
@@ -356,7 +390,17 @@ export function createPane({ host, root = document, auth, i18n }) {
       running = null;
       ui.progressRow.hidden = true;
       setBusy(false);
+      refreshQuota();  // the job used some of it, or a 429 said it is gone
     }
+  }
+
+  /** What the guard did, and the request id that ties this result to its audit record (null: clear both). */
+  function showResultInfo(result) {
+    showLines(ui.guardNotice, result ? describeGuard(result.guard, t, locale) : []);
+    const requestId = typeof result?.request_id === "string" ? result.request_id : "";
+    ui.resultRequestId.textContent = requestId;
+    ui.resultRequest.hidden = !requestId;
+    showProvenance(null);
   }
 
   function setBusy(busy) {
@@ -419,10 +463,23 @@ export function createPane({ host, root = document, auth, i18n }) {
       await applyResult(host, lastResult.text, as);
       applied = true;
       setStatus(t(`status.applied.${as}`));
+      await stamp();
     } catch (err) {
       fail(err);
     }
     showApply();
+  }
+
+  /** After an AI edit went into the document: record its request id there (Word), and say what happened. Never throws. */
+  async function stamp() {
+    lastStamp = await stampAfterApply(host, lastResult?.requestId);
+    showProvenance(lastStamp);
+  }
+
+  /** The provenance note: stamped, removed (its edit undone), unavailable or failed, with the reason; null clears it. */
+  function showProvenance(state) {
+    const params = { id: state?.requestId ?? "", property: PROPERTY, reason: state?.reason ?? "" };
+    ui.provenance.textContent = state ? t(`provenance.${state.state}`, params) : "";
   }
 
   /** Insert at the cursor for a draft, Open as a reply for a reply; each disabled with its reason when it cannot. */
@@ -449,6 +506,7 @@ export function createPane({ host, root = document, auth, i18n }) {
       await insertDraft(host, lastResult.text);
       applied = true;
       setStatus(t("status.inserted"));
+      await stamp();
     } catch (err) {
       fail(err);
     }
@@ -472,6 +530,10 @@ export function createPane({ host, root = document, auth, i18n }) {
       await host.undoLastApply();
       applied = false;
       setStatus(t("status.undone"));
+      // The undone edit's id leaves the document too, if that edit was what put it there.
+      const undone = lastStamp;
+      lastStamp = null;
+      showProvenance(await unstampAfterUndo(host, undone) ? { ...undone, state: "removed" } : null);
     } catch (err) {
       fail(err);
     }
@@ -545,6 +607,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     }
     showSignedIn(user);
     loadPresets();
+    refreshQuota();
   } else {
     showSignedIn(null);
   }

@@ -203,10 +203,25 @@ export function showProgress(row, bar, label, data, t = ENGLISH) {
   }
 }
 
+/** "Try again in 40 seconds." / "... in 3 minutes." / "... in 5 hours." for a Retry-After in seconds. */
+export function retryText(seconds, t = ENGLISH) {
+  const wait = Math.ceil(Number(seconds));
+  if (!Number.isFinite(wait) || wait <= 0) return "";
+  if (wait === 1) return t("error.retryAfterOne");
+  if (wait <= 90) return t("error.retryAfter", { seconds: wait });
+  if (wait <= 90 * 60) return t("error.retryAfterMinutes", { minutes: Math.ceil(wait / 60) });
+  return t("error.retryAfterHours", { hours: Math.ceil(wait / 3600) });
+}
+
+/** Lines of text as one <p> each, as text; no lines empties the container. */
+export function showLines(container, lines) {
+  container.replaceChildren(...lines.map((line) => el("p", { text: line })));
+}
+
 /** An error in plain words with the request id to quote. */
 export function showError(box, messageNode, requestRow, requestNode, err, t = ENGLISH) {
   let message = err?.message || t("error.generic");
-  if (err?.retryAfter) message += ` ${t("error.retryAfter", { seconds: Math.ceil(err.retryAfter) })}`;
+  if (err?.retryAfter) message += ` ${retryText(err.retryAfter, t)}`;
   messageNode.textContent = message;
   requestNode.textContent = err?.requestId || "";
   requestRow.hidden = !err?.requestId;

@@ -112,6 +112,34 @@ def test_with_an_error(open_preview, axe_source, upstream):
     check(page, "error", axe_source)
 
 
+def test_with_a_guard_notice_and_a_provenance_note(open_preview, axe_source, upstream):
+    upstream.responder = lambda request: "Refund [SSN_1] today and write to jane.doe@agency.gov."
+    page = open_preview()
+    page.fill("#doc", "refund ssn 123-45-6789 today, and write 2 jane.doe@agency.gov")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    expect(page.locator("#guard-notice p")).to_have_count(2)  # redacted, and warned
+    page.click("#apply-replace")
+    expect(page.locator("#provenance-note")).to_contain_text("DrafterAIEdits")
+    check(page, "guard-notice", axe_source)
+
+
+def test_with_the_quota_shown(open_preview, axe_source, upstream):
+    def me_with_quota(route):
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "quota": {
+            "requests_per_minute": {"limit": 10, "remaining": 1},
+            "tokens_today": {"limit": 200000, "used": 187600, "remaining": 12400, "resets_at": "2030-01-02T00:00:00Z"},
+            "tenant_tokens_today": {"limit": 5000000, "used": 4995000, "remaining": 5000, "resets_at": "2030-01-02T00:00:00Z"}}})
+
+    page = open_preview()
+    page.route("**/api/v1/me", me_with_quota)
+    upstream.queue_reply("A shorter memo.")
+    page.click("#run")  # the quota is fetched again after every job
+    expect(page.locator("#quota p")).to_have_count(3)
+    check(page, "quota", axe_source)
+
+
 @pytest.mark.parametrize("mode", ["word", "outlook-read", "outlook-compose"])
 def test_each_stand_in_host(open_preview, axe_source, mode):
     page = open_preview(mode)
