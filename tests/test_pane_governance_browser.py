@@ -222,14 +222,24 @@ def test_the_quota_is_shown_after_sign_in_and_refreshed_after_each_job(open_prev
     assert len(calls) == 2 and set(calls) == {"preview"}
 
 
-def test_no_quota_from_the_service_shows_nothing(open_preview, upstream):
+@pytest.mark.parametrize("quota", ["missing", None, {"requests_per_minute": None, "tokens_today": None,
+                                                     "tenant_tokens_today": None}])
+def test_no_quota_from_the_service_shows_nothing(open_preview, upstream, quota):
     fetched = []
-    page = open_preview(routes=[("**/api/v1/me", lambda route: (fetched.append(1), route.continue_()))])
+
+    def me(route):  # the service's own /me, with `quota` absent (a service without quotas yet), null, or all null
+        fetched.append(1)
+        answer = route.fetch()
+        body = {key: value for key, value in answer.json().items() if key != "quota"}
+        route.fulfill(response=answer, json=body if quota == "missing" else {**body, "quota": quota})
+
+    page = open_preview(routes=[("**/api/v1/me", me)])
     upstream.queue_reply("Shorter.")
-    run_job(page)
+    with page.expect_response("**/api/v1/me"):  # the refresh after the job has been answered
+        run_job(page)
     expect(page.locator("#quota")).to_be_hidden()
     assert page.text_content("#quota") == ""
-    assert len(fetched) == 2  # asked after sign-in and after the job, and the real /me has no quota yet
+    assert len(fetched) == 2  # asked after sign-in and after the job
 
 
 def test_a_rate_limit_is_said_plainly_with_when_to_try_again(open_preview, upstream):
