@@ -242,3 +242,106 @@ def test_a_pdf_with_bytes_before_its_header_is_still_a_pdf():
     data = b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\nendobj\n%%EOF\n"
     with pytest.raises(UnreadableDocument, match="could not be read as a PDF"):
         extract("scan.txt", data)
+
+
+# ---- what a document may hold, so that reading it fits in memory ----
+
+def _docx_of_paragraphs(count: int, compression=zipfile.ZIP_DEFLATED) -> bytes:
+    document = docx.Document()
+    for n in range(count):
+        document.add_paragraph(f"Paragraph {n}.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source:
+        return _zip({item.filename: source.read(item.filename) for item in source.infolist()}, compression)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_docx_whose_xml_tree_would_not_fit_is_refused_before_parsing(compression, monkeypatch):
+    import server.documents.docx_reader as docx_reader
+
+    def parsed(*_args):
+        raise AssertionError("the package was parsed")
+
+    data = _docx_of_paragraphs(200, compression)
+    monkeypatch.setattr(docx_reader.Package, "open", parsed)
+    with pytest.raises(TooLarge, match=r"too large to read at once \(.* XML elements and attributes.*at most 2,000"):
+        extract("big.docx", data, limits=Limits(max_xml_nodes=2000))
+    with pytest.raises(TooLarge, match=r"at most 400,000 and 0\.1 MB"):
+        extract("big.docx", data, limits=Limits(max_xml_bytes=100_000))
+
+
+def test_the_node_count_sees_attributes_whatever_their_spacing():
+    def with_body(paragraph: str) -> bytes:
+        return _replace_member(_real_docx(), "word/document.xml", (
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+            f"{paragraph * 100}</w:body></w:document>").encode())
+
+    package = with_body("<w:p w:rsidR = '00A1' w:rsidP= \"1\"/>")
+    assert _xml_nodes(package) - _xml_nodes(with_body("<w:p/>")) == 200  # two attributes on each paragraph
+    assert extract("x.docx", package, limits=Limits(max_xml_nodes=_xml_nodes(package)))["kind"] == "docx"
+    with pytest.raises(TooLarge):
+        extract("x.docx", package, limits=Limits(max_xml_nodes=_xml_nodes(package) - 1))
+
+
+def _xml_nodes(package: bytes) -> int:
+    from server.documents.zipguard import open_package
+
+    with open_package(package, Limits()) as opened:
+        return sum(nodes for nodes, _ in opened.xml_nodes.values())
+
+
+def test_a_workbooks_streamed_sheets_do_not_count_toward_the_tree_cap():
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for n in range(3000):
+        workbook.active.append([n, n * 2, n * 3])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = extract("rows.xlsx", buffer.getvalue(), limits=Limits(max_xml_nodes=5000))
+    assert result["sheets"][0]["rows"] == 3000
+
+
+def test_a_workbooks_shared_strings_styles_and_workbook_parts_count(corpus_dir):
+    data = (corpus_dir / "xlsx" / "FormulaEvalTestData_Copy.xlsx").read_bytes()  # 1,222 shared strings
+    from server.documents.zipguard import open_package
+
+    with open_package(data, Limits()) as package:
+        counts = {name: nodes for name, (nodes, _) in package.xml_nodes.items()}
+    parsed = counts["xl/sharedStrings.xml"] + counts["xl/styles.xml"] + counts["xl/workbook.xml"]
+    assert sum(nodes for name, nodes in counts.items() if name.startswith("xl/worksheets/")) > parsed
+    assert extract("f.xlsx", data, limits=Limits(max_xml_nodes=parsed))["kind"] == "xlsx"
+    with pytest.raises(TooLarge, match="too large to read at once"):
+        extract("f.xlsx", data, limits=Limits(max_xml_nodes=parsed - 1))
+
+
+@pytest.mark.parametrize(("limits", "fragment"), [
+    (Limits(max_paragraphs=50), "at most 50 paragraphs"),
+    (Limits(max_text_chars=500), "500 characters"),
+])
+def test_a_docx_with_more_text_than_is_read_at_once_is_413(limits, fragment):
+    with pytest.raises(TooLarge, match=fragment):
+        extract("long.docx", _docx_of_paragraphs(60), limits=limits)
+    assert extract("long.docx", _docx_of_paragraphs(50), limits=Limits(max_paragraphs=50))["stats"]["paragraphs"] == 50
+
+
+def test_notes_headers_and_footers_count_toward_the_same_paragraph_cap(corpus_dir):
+    data = (corpus_dir / "docx" / "stress011.docx").read_bytes()  # 183 body paragraphs, 40 footnotes, 5 more
+    assert len(extract("s.docx", data, limits=Limits(max_paragraphs=300))["paragraphs"]) == 228
+    with pytest.raises(TooLarge):
+        extract("s.docx", data, limits=Limits(max_paragraphs=190))  # the body fits; its footnotes do not
+
+
+def test_text_with_more_lines_than_are_read_at_once_is_413():
+    assert len(extract("a.txt", b"one\n\n\ntwo\nthree", limits=Limits(max_paragraphs=3))["paragraphs"]) == 3
+    with pytest.raises(TooLarge, match="more than 3 lines with words"):
+        extract("a.txt", b"one\ntwo\nthree\nfour", limits=Limits(max_paragraphs=3))
+
+
+def test_summarize_text_with_too_many_lines_names_the_field():
+    from server.assist.sources import summary_paragraphs
+
+    with pytest.raises(TooLarge) as caught:
+        summary_paragraphs({"text": "a\n" * (Limits().max_paragraphs + 1)})
+    assert caught.value.field == "text"

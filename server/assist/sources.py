@@ -115,7 +115,11 @@ def summary_paragraphs(body: dict, fetch_document: FetchDocument | None = None,
 
     paragraphs: list[dict] = []
     if "text" in body:
-        paragraphs += documents.paragraphs_from_text(body["text"])
+        try:
+            paragraphs += documents.paragraphs_from_text(body["text"])
+        except DrafterError as exc:
+            exc.field = exc.field or "text"
+            raise
     if "document" in body:
         doc = extract_file(body["document"], "document", fetch_document, labels)
         paragraphs += _prefixed(doc.get("paragraphs", []), "d." if "text" in body else "")

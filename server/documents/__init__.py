@@ -21,7 +21,7 @@ from .pdf_reader import read_pdf
 from .sniff import package_kind, sniff
 from .text_reader import decode_text, paragraphs_from_text
 from .xlsx_reader import read_xlsx
-from .zipguard import open_package
+from .zipguard import check_parsed_xml, open_package
 
 __all__ = ["Limits", "extract", "paragraphs_from_text"]
 
@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = (".md", ".markdown")
 HTML_EXTENSIONS = (".htm", ".html")  # a hint, like .md: HTML is also sniffed from its start
 OOXML_KINDS = ("docx", "xlsx")  # zip packages whose custom properties can hold a MIP label
+
+
+def _xlsx_parsed_whole(name: str) -> bool:
+    """The workbook parts openpyxl reads into memory at once; sheets are streamed."""
+    return name.rsplit("/", 1)[-1].lower() in ("workbook.xml", "styles.xml", "sharedstrings.xml")
 
 
 def extract(filename: str, data: bytes, *, limits: Limits | None = None) -> dict:
@@ -57,14 +62,16 @@ def _extract(filename: str, data: bytes, *, limits: Limits | None = None) -> dic
     if sniffed == "zip":
         with open_package(data, limits) as package:
             kind = package_kind(package.namelist())
+            # python-docx parses every part of a .docx whole; openpyxl, as xlsx_reader drives it, these three
+            check_parsed_xml(package, limits, _xlsx_parsed_whole if kind == "xlsx" else None)
         log.debug("extracting a %s package of %d bytes", kind, len(data))
         if kind == "xlsx":
             return read_xlsx(data, limits)
-        return read_docx(data)
+        return read_docx(data, limits)
     text = decode_text(data)
     if sniffed == "html" or (filename or "").lower().endswith(HTML_EXTENSIONS):
         return read_html(text, limits)
     if is_csv(filename, text):
         return read_csv(text, limits, filename)
     kind = "markdown" if (filename or "").lower().endswith(MARKDOWN_EXTENSIONS) else "text"
-    return result.document(kind, paragraphs_from_text(text), [])
+    return result.document(kind, paragraphs_from_text(text, limits), [])

@@ -13,6 +13,10 @@ with ids that cannot be body ids (see server/documents/result.py): notes and com
 part's order, separator notes skipped; header and footer parts in the order the sections reference them,
 each part once, and a header or footer paragraph whose text an earlier one already had is left out (the same
 letterhead on first, odd and even pages).
+
+Size: server.documents.zipguard has already refused a package whose XML would not fit in memory as a tree
+(Limits.max_xml_nodes); here the paragraphs listed and their text are capped too (max_paragraphs,
+max_text_chars), all parts together, with 413 as soon as a cap is passed rather than after building it all.
 """
 from __future__ import annotations
 
@@ -30,10 +34,11 @@ from docx.parts.document import DocumentPart
 from docx.styles import BabelFish
 from lxml import etree
 
-from server.errors import UnreadableDocument, UnsupportedType
+from server.errors import TooLarge, UnreadableDocument, UnsupportedType
 
 from . import result
 from .deadline import check_deadline
+from .limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +70,9 @@ _READ_ERRORS = (OpcError, KeyError, ValueError, TypeError, AttributeError, Index
                 etree.LxmlError, zipfile.BadZipFile, RecursionError)
 
 
-def read_docx(package: bytes) -> dict:
+def read_docx(package: bytes, limits: Limits | None = None) -> dict:
     """The extraction result for a .docx whose zip has already passed server.documents.zipguard."""
+    budget = _Budget(limits or Limits())
     try:
         part = Package.open(io.BytesIO(package)).main_document_part
     except _READ_ERRORS as exc:
@@ -75,7 +81,7 @@ def read_docx(package: bytes) -> dict:
     if not isinstance(part, DocumentPart) or part.content_type not in WORD_MAIN_CONTENT_TYPES:
         raise UnsupportedType("The package is not a Word document (.docx).")
     try:
-        walker = _Walker(_StyleTable(part))
+        walker = _Walker(_StyleTable(part), budget)
         body = part.element.find(W + "body")
         if body is not None:
             walker.blocks(body, None, None)
@@ -85,7 +91,7 @@ def read_docx(package: bytes) -> dict:
     document = result.document("docx", walker.paragraphs, walker.tables)
     document["stats"].update(footnotes=0, endnotes=0, comments=0, has_comments=False, has_headers_footers=False)
     try:
-        _add_other_parts(document, part, walker.styles, body)
+        _add_other_parts(document, part, walker.styles, body, budget)
     except _READ_ERRORS as exc:  # notes, headers and comments are extras: the body still stands
         log.info("docx notes, headers or comments could not be walked: %s", type(exc).__name__)
     return document
@@ -98,7 +104,7 @@ _SAFE_PARSER = dict(resolve_entities=False, no_network=True, huge_tree=False, re
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _add_other_parts(document: dict, part: DocumentPart, styles: _StyleTable, body) -> None:
+def _add_other_parts(document: dict, part: DocumentPart, styles: _StyleTable, body, budget: _Budget) -> None:
     """Append notes, headers, footers and comments to the result's paragraphs and count them in its stats."""
     extra: list[dict] = []
     counts = {"footnotes": 0, "endnotes": 0, "comments": 0}
@@ -109,10 +115,10 @@ def _add_other_parts(document: dict, part: DocumentPart, styles: _StyleTable, bo
         notes = [note for note in element.iterchildren(tag) if note.get(W + "type") not in _SEPARATOR_NOTES]
         counts[name + "s"] = len(notes)
         for number, note in enumerate(notes, start=1):
-            extra += _part_paragraphs(note, styles, f"{prefix}{number}", name)
+            extra += _part_paragraphs(note, styles, budget, f"{prefix}{number}", name)
     seen_texts: set[str] = set()
     for kind, prefix, number, element in _headers_and_footers(part, body):
-        for paragraph in _part_paragraphs(element, styles, f"{prefix}{number}", kind):
+        for paragraph in _part_paragraphs(element, styles, budget, f"{prefix}{number}", kind):
             if paragraph["text"] not in seen_texts:
                 seen_texts.add(paragraph["text"])
                 extra.append(paragraph)
@@ -121,14 +127,14 @@ def _add_other_parts(document: dict, part: DocumentPart, styles: _StyleTable, bo
         listed = list(comments.iterchildren(W + "comment"))
         counts["comments"] = len(listed)
         for number, comment in enumerate(listed, start=1):
-            extra += _part_paragraphs(comment, styles, f"c{number}", "comment")
+            extra += _part_paragraphs(comment, styles, budget, f"c{number}", "comment")
     document["paragraphs"] += extra
     document["stats"].update(counts, has_comments=counts["comments"] > 0,
                              has_headers_footers=any(p["part"] in ("header", "footer") for p in extra))
 
 
-def _part_paragraphs(element, styles: _StyleTable, prefix: str, kind: str) -> list[dict]:
-    walker = _Walker(styles)
+def _part_paragraphs(element, styles: _StyleTable, budget: _Budget, prefix: str, kind: str) -> list[dict]:
+    walker = _Walker(styles, budget)
     walker.blocks(element, None, None)
     return [{**p, "id": f"{prefix}.{p['id']}", "table": f"{prefix}.{p['table']}" if p["table"] else None,
              "part": kind} for p in walker.paragraphs]
@@ -223,9 +229,26 @@ class _StyleTable:
         return name, outline, bool(numbered)
 
 
+class _Budget:
+    """What one document may still list: paragraphs and characters, over all its parts."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.paragraphs, self.characters = limits.max_paragraphs, limits.max_text_chars
+
+    def take(self, text: str) -> None:
+        self.paragraphs -= 1
+        self.characters -= len(text)
+        if self.paragraphs < 0 or self.characters < 0:
+            raise TooLarge(f"The Word document holds more text than is read at once (at most "
+                           f"{self.limits.max_paragraphs:,} paragraphs and {self.limits.max_text_chars:,} characters); "
+                           "split it into parts and send them one at a time.")
+
+
 class _Walker:
-    def __init__(self, styles: _StyleTable):
+    def __init__(self, styles: _StyleTable, budget: _Budget):
         self.styles = styles
+        self.budget = budget
         self.paragraphs: list[dict] = []
         self.tables: list[dict] = []
         self.position = 0
@@ -262,6 +285,7 @@ class _Walker:
         if own_numbering is not None:
             is_list = own_numbering
         if text:
+            self.budget.take(text)
             self.paragraphs.append(result.paragraph(self.position, text, name, level, list_item=is_list,
                                                     table=table_id))
         return text

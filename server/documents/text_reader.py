@@ -5,16 +5,19 @@ pane's own join of paragraphs) separates Word paragraphs by single line ends; co
 ones included, keeps "p<n>" equal to Word's n-th paragraph. Blank lines take a position but are not listed.
 Only CR, LF and CRLF end a line: Word writes a manual line break (Shift+Enter) as a vertical tab, which stays
 inside its paragraph as "\n". A markdown paragraph wrapped over several lines becomes several paragraphs;
-for summaries and citations that is only finer grained.
+for summaries and citations that is only finer grained. At most Limits.max_paragraphs paragraphs are listed:
+10 MB of one-word lines would otherwise be millions of them, and a gigabyte of memory (413 instead).
 """
 from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 
-from server.errors import UnsupportedType
+from server.errors import TooLarge, UnsupportedType
 
 from .deadline import check_deadline
+from .limits import Limits
 from .markdown import HEADING_RE, LIST_ITEM_RE, QUOTE_RE
 from .result import paragraph
 
@@ -50,16 +53,20 @@ def decode_text(data: bytes) -> str:
     raise UnsupportedType("The file is not a document or text this service reads (binary data).")
 
 
-def paragraphs_from_text(text: str) -> list[dict]:
+def paragraphs_from_text(text: str, limits: Limits | None = None) -> list[dict]:
     """Paragraphs of plain text or markdown: headings (#) become "Heading N" with level N, list items
     (-, *, +, 1.) "List Paragraph" with their marker removed, "> " lines "Quote", the rest "Normal" level 0."""
+    most = (limits or Limits()).max_paragraphs
     paragraphs = []
-    for position, line in enumerate(_LINE_END.split(text), start=1):
+    for position, line in enumerate(_lines(text), start=1):
         if position % DEADLINE_EVERY == 0:
             check_deadline()
         line = line.replace("\v", "\n").strip()
         if not line:
             continue
+        if len(paragraphs) >= most:
+            raise TooLarge(f"The text has more than {most:,} lines with words on them, more than is read at once; "
+                           "split it into parts and send them one at a time.")
         if heading := HEADING_RE.match(line):
             level = len(heading.group(1))
             paragraphs.append(paragraph(position, heading.group(2), f"Heading {level}", level))
@@ -70,6 +77,15 @@ def paragraphs_from_text(text: str) -> list[dict]:
         else:
             paragraphs.append(paragraph(position, line, "Normal", 0))
     return [p for p in paragraphs if p["text"]]
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` one at a time (a list of them all could be millions of strings)."""
+    start = 0
+    for end in _LINE_END.finditer(text):
+        yield text[start:end.start()]
+        start = end.end()
+    yield text[start:]
 
 
 def _checked(text: str) -> str:

@@ -3,7 +3,9 @@
 Python's zipfile trusts each part's declared size only partly: `ZipFile.read()` inflates the whole
 compressed stream in one call, so a part that declares 1 kB and inflates to 10 GB would exhaust memory.
 So every part is inflated here first, in bounded steps, and must match its declared size and CRC-32; after
-that the declared sizes are true and the caps on them mean something.
+that the declared sizes are true and the caps on them mean something. On the way, each XML part's nodes are
+counted ("<" for elements, half the quote characters for attributes: a few C-speed byte counts per step), so a
+reader that parses parts whole can refuse a document whose tree would not fit in memory (`check_parsed_xml`).
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import struct
 import xml.parsers.expat
 import zipfile
 import zlib
+from collections.abc import Callable
 
 from server.errors import TooLarge, UnreadableDocument
 
-from .limits import Limits
+from .limits import MIB, Limits
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +30,12 @@ _LOCAL_HEADER = b"PK\x03\x04"
 _STEP = 64 * 1024
 _MIN_CD_ENTRY = 46  # fixed part of one central-directory record
 _XML_PARTS = (".xml", ".rels", ".vml")
+WORD_NODES_PER_PAGE = 700  # what Word writes (limits.py), to say a node cap in pages
 
 
 def open_package(data: bytes, limits: Limits) -> zipfile.ZipFile:
-    """Return the package as a ZipFile after checking counts, sizes, ratios and every part's integrity."""
+    """Return the package as a ZipFile after checking counts, sizes, ratios and every part's integrity; its
+    `xml_nodes` attribute maps each XML part's name to (nodes, bytes)."""
     _check_directory_size(data, limits)
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
@@ -45,13 +50,29 @@ def open_package(data: bytes, limits: Limits) -> zipfile.ZipFile:
             f"The package expands to {declared // (1024 * 1024)} MB; at most "
             f"{limits.max_uncompressed // (1024 * 1024)} MB are accepted."
         )
+    package.xml_nodes = {}
     for member in members:
         if "\\" in member.filename:
             raise UnreadableDocument("The package names its parts with backslashes, which the Office Open XML "
                                      "standard does not allow; open the file in Office, save it again and retry.")
-        _check_member(data, member, limits)
+        nodes = _check_member(data, member, limits)
+        if nodes is not None:
+            package.xml_nodes[member.filename] = (nodes, member.file_size)
     _refuse_doctypes(package)
     return package
+
+
+def check_parsed_xml(package: zipfile.ZipFile, limits: Limits, parsed: Callable[[str], bool] | None = None) -> None:
+    """Refuse (413) a document whose XML parts that a reader parses whole (`parsed(name)`; default all) hold
+    more nodes or bytes than limits.max_xml_nodes / max_xml_bytes: their trees would not fit in memory."""
+    counts = [counts for name, counts in package.xml_nodes.items() if parsed is None or parsed(name)]
+    nodes, size = sum(n for n, _ in counts), sum(b for _, b in counts)
+    if nodes > limits.max_xml_nodes or size > limits.max_xml_bytes:
+        log.info("document refused: %d XML nodes, %d bytes of XML read whole", nodes, size)
+        raise TooLarge(f"The document is too large to read at once ({nodes:,} XML elements and attributes, "
+                       f"{size / MIB:.1f} MB of XML; at most {limits.max_xml_nodes:,} and {limits.max_xml_bytes / MIB:.1f} "
+                       f"MB, about {limits.max_xml_nodes // WORD_NODES_PER_PAGE:,} pages); split it into parts and send "
+                       "them one at a time.")
 
 
 def _check_directory_size(data: bytes, limits: Limits) -> None:
@@ -78,7 +99,8 @@ def _zip64_counts(data: bytes, eocd_at: int) -> tuple[int, int]:
     return entries, directory_size
 
 
-def _check_member(data: bytes, member: zipfile.ZipInfo, limits: Limits) -> None:
+def _check_member(data: bytes, member: zipfile.ZipInfo, limits: Limits) -> int | None:
+    """Check one part; return its XML node count, or None for a part that is not XML."""
     if member.flag_bits & 0x1:
         raise UnreadableDocument("The file is password-protected (encrypted zip); remove the password and retry.")
     if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
@@ -89,13 +111,35 @@ def _check_member(data: bytes, member: zipfile.ZipInfo, limits: Limits) -> None:
             "as zip bombs do; the file was refused."
         )
     raw = _compressed_bytes(data, member)
+    counter = _NodeCounter() if member.filename.lower().endswith(_XML_PARTS) else None
     if member.compress_type == zipfile.ZIP_STORED:
         size, crc = len(raw), zlib.crc32(raw)
+        if counter is not None:
+            for start in range(0, len(raw), _STEP):
+                counter.add(bytes(raw[start:start + _STEP]))
     else:
-        size, crc = _inflate_bounded(raw, member.file_size)
+        size, crc = _inflate_bounded(raw, member.file_size, counter)
     if size != member.file_size or crc != member.CRC:
         log.info("zip part failed its size or CRC check (declared %s, actual %s)", member.file_size, size)
         raise UnreadableDocument("The file is damaged: one of its parts fails its integrity check.")
+    return counter.nodes if counter is not None else None
+
+
+class _NodeCounter:
+    """Elements ("<") and attributes (quote characters, two each) of an XML part, counted as it inflates.
+
+    An overcount at worst (a "<" in a comment, quotes in text); an attribute cannot avoid its quotes."""
+
+    def __init__(self):
+        self.tags = self.quotes = 0
+
+    def add(self, chunk) -> None:
+        self.tags += chunk.count(b"<")
+        self.quotes += chunk.count(b'"') + chunk.count(b"'")
+
+    @property
+    def nodes(self) -> int:
+        return self.tags + self.quotes // 2
 
 
 def _compressed_bytes(data: bytes, member: zipfile.ZipInfo) -> memoryview:
@@ -110,7 +154,7 @@ def _compressed_bytes(data: bytes, member: zipfile.ZipInfo) -> memoryview:
     return memoryview(data)[begin:end]
 
 
-def _inflate_bounded(raw: memoryview, declared: int) -> tuple[int, int]:
+def _inflate_bounded(raw: memoryview, declared: int, counter: _NodeCounter | None = None) -> tuple[int, int]:
     """Inflate in steps of at most 64 kB of output; stop as soon as the output passes the declared size.
 
     Input goes in 64 kB slices too: `unconsumed_tail` is a copy of the input left over, so handing the whole
@@ -124,6 +168,8 @@ def _inflate_bounded(raw: memoryview, declared: int) -> tuple[int, int]:
             chunk = inflater.decompress(pending, _STEP)
             size += len(chunk)
             crc = zlib.crc32(chunk, crc)
+            if counter is not None:
+                counter.add(chunk)
             if size > declared:
                 raise UnreadableDocument("The file is damaged: a part is larger than it declares.")
             pending = inflater.unconsumed_tail
