@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import zipfile
 
 import pytest
 
@@ -319,7 +320,7 @@ def test_draft_with_a_document_it_cannot_read_names_it(client, auth_headers, ups
     assert upstream.requests == []
 
 
-@pytest.mark.parametrize("route", ["extract", "summarize"])
+@pytest.mark.parametrize("route", ["extract", "summarize", "draft"])
 def test_every_bad_corpus_file_gets_its_4xx_over_http(client, auth_headers, upstream, corpus_dir, route):
     from tests.test_documents_guards import BAD, STATUS
 
@@ -327,8 +328,11 @@ def test_every_bad_corpus_file_gets_its_4xx_over_http(client, auth_headers, upst
         file = {"filename": name, "content_base64": _b64((corpus_dir / "bad" / name).read_bytes())}
         if route == "extract":
             response = client.post(EXTRACT, headers=auth_headers, json=file)
-        else:
+        elif route == "summarize":
             response = client.post("/api/v1/summarize", headers=auth_headers, json={"document": file})
+        else:
+            response = client.post("/api/v1/draft", headers=auth_headers,
+                                   json={"instruction": "Write a note.", "document": file})
         status, code = STATUS[error_class]
         body = _error(response, status, code)
         assert fragment in body["message"], (name, body)
@@ -395,3 +399,39 @@ def test_a_document_read_by_link_keeps_its_label(entra_obo_config, obo_grant, fa
     [source] = response.get_json()["label"]["sources"]
     assert (source["field"], source["filename"], source["label"]["mip"]["name"]) == ("document", "Plan.docx",
                                                                                     "Internal")
+
+
+def _hostile_files() -> dict[str, tuple[str, bytes, int, str]]:
+    """Generated hostile files: (filename, bytes, status, a phrase of the message)."""
+    from tests.test_documents_guards import OLE, _real_docx, _replace_member, _zip
+
+    laughs = ('<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY a0 "lol">'
+              + "".join(f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10)) + ']>'
+              '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>'
+              "<w:r><w:t>&a9;</w:t></w:r></w:p></w:body></w:document>").encode()
+    docx_bytes = _real_docx()
+    return {
+        "zip bomb": ("bomb.docx", _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"\0" * (20 << 20)}),
+                     413, "zip bombs"),
+        "billion laughs": ("laughs.docx", _replace_member(docx_bytes, "word/document.xml", laughs), 422,
+                           "document type (DTD)"),
+        "100,000 members": ("many.docx", _zip({f"w/{n}": b"" for n in range(100_000)}, zipfile.ZIP_STORED), 413,
+                            "parts; at most"),
+        "truncated zip": ("cut.docx", docx_bytes[: len(docx_bytes) // 2], 422, "truncated"),
+        "a .doc named .docx": ("report.docx", OLE + "WordDocument".encode("utf-16-le"), 415, "save it as .docx"),
+        "encrypted Office": ("secret.xlsx", OLE + "EncryptedPackage".encode("utf-16-le"), 422, "password-protected"),
+        "a picture named .docx": ("photo.docx", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, 415, "Images"),
+    }
+
+
+def test_generated_hostile_files_get_a_clear_4xx_over_http_never_a_500(client, auth_headers, upstream):
+    for case, (filename, data, status, phrase) in _hostile_files().items():
+        as_json = client.post(EXTRACT, headers=auth_headers, json={"filename": filename, "content_base64": _b64(data)})
+        as_upload = client.post(EXTRACT, headers=auth_headers, **_multipart(filename, data))
+        for response in (as_json, as_upload):
+            body = _error(response, status, {413: "too_large", 415: "unsupported_type", 422: "unreadable_document"}[status])
+            assert phrase in body["message"] and body["field"] == "file", (case, body)
+        summarized = client.post("/api/v1/summarize", headers=auth_headers,
+                                 json={"attachments": [{"filename": filename, "content_base64": _b64(data)}]})
+        assert summarized.status_code == status and summarized.get_json()["field"] == "attachments[0]", case
+    assert upstream.requests == []
