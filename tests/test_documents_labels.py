@@ -216,6 +216,27 @@ def test_a_workbook_banner_in_a_sheets_first_row():
     assert label["classification"] == "OFFICIAL-SENSITIVE"
 
 
+def test_a_pdf_marked_at_the_top_and_bottom_of_its_pages():
+    from tests.test_documents_pdf import build_pdf
+
+    # on a short page the banner line joins the text after it in one paragraph; the label still sees it
+    marked = build_pdf([["SECRET//NOFORN", "Budget report, with several words on this line", "and more"],
+                        ["More text on the last page of the report", "SECRET//NOFORN"]])
+    result = extract("report.pdf", marked)
+    assert result["paragraphs"][0]["text"].startswith("SECRET//NOFORN Budget report")
+    assert (result["label"]["markings"], result["label"]["level"]) == (["SECRET//NOFORN"], 3)
+    unmarked = build_pdf([["Budget report", "The word SECRET in a sentence is no banner."]])
+    assert extract("report.pdf", unmarked)["label"] is None
+
+
+def test_an_email_marked_in_its_first_line_and_a_quoted_message():
+    thread = (b"<html><body><p>CLASSIFICATION: CONFIDENTIAL</p><p>Hello team, see below.</p>"
+              b"<div id='divRplyFwdMsg'><b>From:</b> Ana<br><b>Sent:</b> Monday<br><b>Subject:</b> Plan</div>"
+              b"<p>Earlier text.</p><p>CUI</p></body></html>")
+    label = extract("message.html", thread)["label"]
+    assert label["markings"] == ["CLASSIFICATION: CONFIDENTIAL", "CUI"] and label["classification"] == "CONFIDENTIAL"
+
+
 def test_plain_documents_have_no_label(corpus_dir):
     assert extract("p.txt", b"Hello.\nThe secret is out.")["label"] is None
     assert extract("p.docx", _docx("A plain note."))["label"] is None

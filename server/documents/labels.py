@@ -14,7 +14,8 @@ enabled one wins (the latest set when several are). Parts are parsed with entiti
 
 Banner markings: a line that is the marking, possibly with caveats ("SECRET//NOFORN", "TOP SECRET//REL TO USA,
 FVEY", "CUI//SP-PRVCY", "DIFFUSION RESTREINTE", "SECRET DÉFENSE - SPÉCIAL FRANCE", "Classification: SECRET"),
-looked for in the first and last BANNER_LINES lines of the text and in every header and footer paragraph.
+looked for in the first and last BANNER_LINES lines of the text, in every header and footer paragraph, and in
+the first and last lines of every PDF page.
 The word in a sentence is not a banner. A lone ambiguous word (SECRET, CONFIDENTIAL, RESTRICTED, CUI) counts
 only in capitals or after "Classification:", and a marking with caveats only in capitals; a multi-word marking
 alone ("Diffusion Restreinte", "Top Secret") counts in any case.
@@ -112,10 +113,11 @@ def candidate_lines(document: dict) -> list[str]:
     return edges
 
 
-def document_label(document: dict, package: bytes | None = None) -> dict | None:
-    """The `label` of an extraction result; `package` is the OOXML zip when there is one."""
+def document_label(document: dict, package: bytes | None = None, edges: list[str] | None = None) -> dict | None:
+    """The `label` of an extraction result; `package` is the OOXML zip when there is one; `edges` more lines
+    where banners stand (a PDF's page tops and bottoms, which its paragraphs may have joined to the text)."""
     mip = mip_from_package(package) if package is not None else None
-    markings = banner_markings(candidate_lines(document))
+    markings = banner_markings(candidate_lines(document) + list(edges or ()))
     if mip is None and not markings:
         return None
     level_name, rank = classification(markings)

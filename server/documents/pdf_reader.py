@@ -6,6 +6,9 @@ decompression filter and the declared /Length of a stream are capped by Limits.m
 the external jbig2dec program is never run. Text comes from each page's content streams in reading order
 (extract_text without layout mode); a PDF has no paragraph marks, so paragraphs are rebuilt from the lines
 (see _paragraphs). Every failure pypdf can raise on damaged or fuzzed input becomes a 422 with a plain message.
+
+Banner markings stand at the top and bottom of every page of a marked PDF; the first and last lines of each
+page, as they are before paragraphs are rebuilt, go to the label (server.documents.labels) with the text's.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from server.errors import TooLarge, UnreadableDocument
 
 from . import result
 from .deadline import check_deadline
+from .labels import document_label
 from .limits import Limits
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ _BULLET = re.compile(r"^(?:[•◦▪‣·\-–*]|\d{1,3}[.)]|[a-z][.)])\s")
 _LINE_END = re.compile(r"\r\n|\r|\n")
 # A line shorter than this share of the page's long lines did not wrap: it ends its paragraph.
 _SHORT_LINE_SHARE = 0.75
+EDGE_LINES = 2  # lines at each end of a page where a header or footer (and its banner) stands
 
 
 def read_pdf(data: bytes, limits: Limits) -> dict:
@@ -59,11 +64,12 @@ def read_pdf(data: bytes, limits: Limits) -> dict:
     ):
         reader = _open(data)
         page_count = _page_count(reader, limits)
-        paragraphs = _read_pages(reader, page_count, limits)
+        paragraphs, edges = _read_pages(reader, page_count, limits)
     if not paragraphs:
         raise UnreadableDocument(NO_TEXT)
     document = result.document("pdf", paragraphs, [])
     document["stats"]["pages"] = page_count
+    document["label"] = document_label(document, edges=edges)
     return document
 
 
@@ -101,8 +107,10 @@ def _page_count(reader: PdfReader, limits: Limits) -> int:
     return count
 
 
-def _read_pages(reader: PdfReader, page_count: int, limits: Limits) -> list[dict]:
+def _read_pages(reader: PdfReader, page_count: int, limits: Limits) -> tuple[list[dict], list[str]]:
+    """The paragraphs of every page, and the lines at the top and bottom of each."""
     paragraphs: list[dict] = []
+    edges: list[str] = []
     characters = 0
     for number in range(1, page_count + 1):
         check_deadline()
@@ -119,11 +127,13 @@ def _read_pages(reader: PdfReader, page_count: int, limits: Limits) -> list[dict
         if characters > limits.max_text_chars:
             raise TooLarge(f"The PDF holds more than {limits.max_text_chars:,} characters of text; "
                            "send a shorter part of it.")
+        lines = [line for line in _LINE_END.split(text) if line.strip()]
+        edges += lines[:EDGE_LINES] + lines[EDGE_LINES:][-EDGE_LINES:]
         for n, body in enumerate(_paragraphs(text), start=1):
             is_list = bool(_BULLET.match(body))
             style = "List Paragraph" if is_list else "Normal"
             paragraphs.append(dict(result.paragraph(n, body, style, 0, list_item=is_list), id=f"pg{number}.p{n}"))
-    return paragraphs
+    return paragraphs, edges
 
 
 def _paragraphs(page_text: str) -> list[str]:
