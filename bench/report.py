@@ -12,7 +12,7 @@ TARGETS = {
     "docx_rss": ("peak RSS, extracting the 300-page .docx (fresh process)", 300.0, "MB"),
     "xlsx_rss": ("peak RSS, extracting the 50,000-row .xlsx (fresh process)", 300.0, "MB"),
     "upload_rss": ("peak RSS, extracting a ~50 MB .xlsx with limits raised to 60 MB (fresh process)", 300.0, "MB"),
-    "upload_413": ("a 50 MB request: bytes read before its 413 (at the 10 MB body limit)", 0.0, "MB"),
+    "upload_413": ("a 50 MB request: bytes read before its 413 (at the default body limit)", 0.0, "MB"),
     "pane_size": ("the pane's own JavaScript and CSS, gzipped (office.js and MSAL excluded)", 150.0, "KB"),
     "pane_paint": ("first paint, headless Chromium on loopback, median of fresh loads", 300.0, "ms"),
     "pane_fcp": ("first contentful paint, headless Chromium on loopback, median of fresh loads", 300.0, "ms"),
@@ -356,7 +356,7 @@ def _documents_section(d: dict) -> list[str]:
            "default 2,000 rows x 50 columns per sheet.",
            f"- ~50 MB upload: an .xlsx of {big['rows']:,} rows x {big['columns']} columns whose sheet XML is "
            f"written directly ({big['bytes'] / 1024 / 1024:.1f} MB), extracted with limits {big['limits']} (the "
-           "service default is 10 MB; this checks memory, so the 20 s deadline is raised too).",
+           "service's file cap is 10 MB; this checks memory, so the 20 s deadline is raised too).",
            f"- 413: a fresh process builds the app (dev auth) and posts a {upload['body_bytes'] / 1024 / 1024:.0f} MB "
            "multipart body to `POST /api/v1/documents/extract` through Flask's test client, from a stream that "
            "produces bytes on demand and counts them; MAX_BODY_BYTES is "
