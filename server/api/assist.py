@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from server.api import audit_trail
 from server.api.common import authenticate, json_body
 from server.api.graph_access import document_fetcher
 from server.api.sse import event_stream, sse_response
@@ -13,6 +14,7 @@ from server.governance.guarded_model import Unscreened
 
 bp = Blueprint("assist", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
+
 
 def _context(stream: bool) -> JobContext:
     config = current_app.config
@@ -44,7 +46,16 @@ def _run(job: str):
     request_id = g.request_id
     stream = _wants_stream(body)
     ctx = _context(stream)
-    events = JOBS[job](body, ctx)  # validates and screens the body before any model call
+    audit = audit_trail.start(job, body)
+    try:
+        events = JOBS[job](body, ctx)  # validates and screens the body before any model call
+    except BaseException as exc:
+        audit_trail.write_after_response(audit.record(error=exc, result=None, ctx=ctx,
+                                                      content_input=audit_trail.content_input(body)))
+        raise
+    # a stream's record is written when it ends; a JSON answer's once the response has gone out
+    write = audit_trail.writer() if stream else audit_trail.write_after_response
+    events = audit_trail.audited(events, audit, ctx, body, write)
 
     def finish(result: dict) -> dict:
         return {"request_id": request_id, **result, "guard": ctx.verdict.to_dict() if ctx.verdict else DISABLED}
