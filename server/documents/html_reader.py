@@ -59,7 +59,8 @@ _CLOSES_P = BLOCK_TAGS - {"body", "html", "td", "th", "tr", "tbody", "thead", "t
 _P_SCOPE = {"div", "td", "th", "li", "blockquote", "table", "body", "html", "dd", "dt", "section", "article"}
 
 _SPACE = re.compile(r"[ \t\r\n\f]+")
-_WELL_FORMED_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[!?][^<>]*>")
+# A comment (an unclosed one runs to the end, as in browsers), or a "<" that starts no complete tag.
+_COMMENT_OR_STRAY = re.compile(r"(<!--.*?(?:-->|\Z))|<(?!/?[A-Za-z][^<>]*>|[!?][^<>]*>)", re.DOTALL)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|mso-list\s*:\s*ignore|mso-hide\s*:\s*all|visibility\s*:\s*hidden",
                            re.IGNORECASE)
 _BORDER_TOP = re.compile(r"border-top\s*:\s*solid", re.IGNORECASE)
@@ -101,29 +102,15 @@ def read_html(text: str, limits: Limits | None = None) -> dict:
 
 
 def _escape_stray_brackets(markup: str) -> str:
-    """Drop comments and escape every "<" that starts no complete tag, in one left-to-right pass."""
-    out: list[str] = []
-    at = 0
-    while True:
-        bracket = markup.find("<", at)
-        if bracket < 0:
-            out.append(markup[at:])
-            break
-        out.append(markup[at:bracket])
-        if markup.startswith("<!--", bracket):
-            end = markup.find("-->", bracket + 4)
-            if end < 0:
-                break  # an unclosed comment runs to the end, as in browsers
-            at = end + 3
-            continue
-        tag = _WELL_FORMED_TAG.match(markup, bracket)
-        if tag:
-            out.append(tag.group())
-            at = tag.end()
-        else:
-            out.append("&lt;")
-            at = bracket + 1
-    return "".join(out)
+    """Drop comments and escape every "<" that starts no complete tag, in one left-to-right pass.
+
+    One regular expression finds only what changes (comments, stray brackets), so ordinary markup is copied at
+    C speed; a Python step per tag took 5-10 s on 10 MB of it."""
+    return _COMMENT_OR_STRAY.sub(_drop_comment_or_escape, markup)
+
+
+def _drop_comment_or_escape(match: re.Match) -> str:
+    return "" if match.group(1) is not None else "&lt;"
 
 
 @dataclass
