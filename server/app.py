@@ -14,6 +14,7 @@ from server.assist.presets import Presets
 from server.auth.obo import OnBehalfOf
 from server.auth.service import Auth
 from server.governance.audit import AuditLog
+from server.governance.quota_service import Quotas
 from server.governance.service import PolicyGuard
 from server.graph import GraphService
 from server.http import make_session
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     ModelGateway().init_app(app)
     PolicyGuard().init_app(app)
     AuditLog().init_app(app)
+    Quotas().init_app(app)  # reads token use from the audit store
 
     register_error_handlers(app)
     register_blueprints(app)

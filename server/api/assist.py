@@ -48,6 +48,7 @@ def _run(job: str):
     ctx = _context(stream)
     audit = audit_trail.start(job, body)
     try:
+        current_app.extensions["drafter.quotas"].check(g.principal.tenant_id, g.principal.object_id)
         events = JOBS[job](body, ctx)  # validates and screens the body before any model call
     except BaseException as exc:
         audit_trail.write_after_response(audit.record(error=exc, result=None, ctx=ctx,

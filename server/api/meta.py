@@ -18,7 +18,8 @@ def presets():
 
 @bp.get("/me")
 def me():
-    return jsonify({**g.principal.to_dict(), **caller_profile()})
+    quota = current_app.extensions["drafter.quotas"].status(g.principal.tenant_id, g.principal.object_id)
+    return jsonify({**g.principal.to_dict(), **caller_profile(), "quota": quota})
 
 
 @bp.get("/openapi.json")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from server import __version__
+from server.api.admin_openapi import admin_paths
 from server.assist.schemas import (
     EXTRACT_REQUEST,
     EXTRACT_RESULT,
@@ -36,7 +37,19 @@ ME = {"type": "object", "required": ["tenant_id", "object_id", "roles"], "proper
     "job_title": {"type": ["string", "null"], "description": "from Microsoft Graph; null in dev mode"},
     "profile_source": {"type": "string", "enum": ["graph", "token"],
                        "description": "where display_name and job_title come from"},
+    "quota": {"type": "object", "required": ["requests_per_minute", "tokens_today", "tenant_tokens_today"],
+              "description": "what is left of the caller's quotas (null where the policy sets no limit)",
+              "properties": {
+                  "requests_per_minute": {"type": ["object", "null"], "required": ["limit", "remaining"],
+                                          "properties": {"limit": {"type": "integer"},
+                                                         "remaining": {"type": ["integer", "null"]}}},
+                  "tokens_today": {"$ref": "#/components/schemas/TokenQuota"},
+                  "tenant_tokens_today": {"$ref": "#/components/schemas/TokenQuota"}}},
 }}
+TOKEN_QUOTA = {"type": ["object", "null"], "required": ["limit", "used", "remaining", "resets_at"],
+               "description": "tokens (prompt and completion) used today, UTC", "properties": {
+                   "limit": {"type": "integer"}, "used": {"type": "integer"}, "remaining": {"type": "integer"},
+                   "resets_at": {"type": "string", "format": "date-time", "description": "the next midnight UTC"}}}
 JOB_SUMMARIES = {
     "rewrite": "Rewrite text in a tone, length or language, or by a preset",
     "summarize": "Summarize text or a document, with citations to its paragraphs",
@@ -103,7 +116,7 @@ def _document_paths(paths: dict, schemas: dict) -> None:
 
 
 def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
-    schemas = {"Error": ERROR, "Preset": PRESET, "Me": ME}
+    schemas = {"Error": ERROR, "Preset": PRESET, "Me": ME, "TokenQuota": TOKEN_QUOTA}
     paths: dict = {}
     for job, request_schema in REQUESTS.items():
         name = job.capitalize()
@@ -119,6 +132,9 @@ def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
                                                          "502", "504"])},
         }}
     _document_paths(paths, schemas)
+    admin, admin_schemas = admin_paths()
+    paths.update(admin)
+    schemas.update(admin_schemas)
     paths["/api/v1/presets"] = {"get": {
         "operationId": "presets", "summary": "The prompt presets (built-in and the admin's)", "tags": ["meta"],
         "responses": {"200": {"description": "Presets", "content": {"application/json": {"schema": {
