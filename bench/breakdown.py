@@ -9,6 +9,7 @@ post-checks (run_checks on the paragraph and its rewrite); and the whole request
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import statistics
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 import requests
 
 from bench.gateway import PARAGRAPH, REWRITE_BODY
-from bench.services import FakeUpstreamProcess
+from bench.services import BENCH_POLICY, FakeUpstreamProcess
 
 
 def _median_ms(fn, repeat: int) -> float:
@@ -35,12 +36,16 @@ def run(workdir: Path, *, repeat: int = 300) -> dict:
     from server.assist.calls import CallResult, stream_call
     from server.assist.checks import run_checks
     from server.assist.jobs import JOBS, JobContext
+    from server.governance.material import Material
     from server.llm.sse import iter_chat_text
 
     with FakeUpstreamProcess(workdir) as fake:
+        policy = workdir / "breakdown-policy.yaml"
+        policy.write_text(BENCH_POLICY)
         app = create_app({"AUTH_MODE": "dev", "INSTANCE_PATH": str(workdir / "breakdown-instance"),
                           "MODEL_PROVIDER": "openai", "MODEL_BASE_URL": fake.url, "MODEL_NAME": "fake",
-                          "PUBLIC_URL": "https://localhost:3000", "LOG_LEVEL": "warning"})
+                          "PUBLIC_URL": "https://localhost:3000", "LOG_LEVEL": "warning",
+                          "POLICY_FILE": str(policy)})
         client = app.test_client()
         token = client.post("/dev/token", json={"name": "Bench", "email": "bench@example.org"}).get_json()[
             "access_token"]
@@ -88,6 +93,12 @@ def run(workdir: Path, *, repeat: int = 300) -> dict:
         def decode_only():
             for _ in iter_chat_text(iter(pieces)):
                 pass
+        guard, quotas, audit = (app.extensions[name] for name in ("drafter.guard", "drafter.quotas",
+                                                                    "drafter.audit"))
+        principal = auth.authenticate(headers["Authorization"])
+        record = {"request_id": "bench", "tenant_id": principal.tenant_id, "user_id": principal.object_id,
+                  "host": "word", "action": "rewrite", "model": "fake", "endpoint": fake.url, "prompt_tokens": 200,
+                  "completion_tokens": 150, "latency_ms": 3, "ttft_ms": 2, "outcome": "ok"}
         stages = {
             "token validation": _median_ms(lambda: auth.authenticate(headers["Authorization"]), repeat),
             "Flask dispatch (GET /healthz, test client)": _median_ms(lambda: client.get("/healthz"), repeat),
@@ -99,6 +110,12 @@ def run(workdir: Path, *, repeat: int = 300) -> dict:
             "same stream, plain requests read (keep-alive)": _median_ms(plain_read, repeat),
             "same stream, SSE decode alone (iter_chat_text, in memory)": _median_ms(decode_only, repeat),
             "post-checks (facts, readability)": _median_ms(lambda: run_checks(PARAGRAPH, answer), repeat),
+            "policy guard (screen the paragraph, default policy)": _median_ms(
+                lambda: guard.screen([Material("text", PARAGRAPH)], model), repeat),
+            "quota check (rate limiter, today's tokens read from the store)": _median_ms(
+                lambda: quotas.check(principal.tenant_id, principal.object_id), repeat),
+            "audit record (appended to the store; after the response is sent)": _median_ms(
+                lambda: audit.record(dict(record, time=dt.datetime.now(dt.UTC))), repeat),
             "whole request (test client, JSON)": _median_ms(
                 lambda: client.post("/api/v1/rewrite", json=REWRITE_BODY, headers=headers), repeat),
         }

@@ -75,6 +75,12 @@ class FakeUpstreamProcess:
             self.process.stdout.close()
 
 
+# One bench user sends thousands of requests a minute: the per-minute quota is off, and the daily token
+# allowance is set out of reach, so the token check (a read of the audit store) still runs on every request.
+# The guard runs with its default policy and every job writes its audit record, as in production.
+BENCH_POLICY = "quotas:\n  user_requests_per_minute: 0\n  user_tokens_per_day: 1000000000000\n"
+
+
 class Service:
     """`python -m gunicorn server.wsgi:app` with the gthread worker, dev auth and the given upstream.
 
@@ -108,12 +114,14 @@ class Service:
             "DRAFTER_MODEL_NAME": "fake",
             "DRAFTER_PUBLIC_URL": "https://localhost:3000",
             "DRAFTER_LOG_LEVEL": "warning",
+            "DRAFTER_POLICY_FILE": str(self.workdir / "bench-policy.yaml"),
             **self.extra_env,
         }
 
     def __enter__(self) -> Service:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DRAFTER_")}
         env.update(self.env_settings)
+        (self.workdir / "bench-policy.yaml").write_text(BENCH_POLICY)
         log = open(self.workdir / "gunicorn.log", "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(self.argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                         stdout=log, stderr=subprocess.STDOUT)

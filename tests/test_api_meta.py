@@ -13,10 +13,24 @@ def test_healthz_needs_no_token(client):
     assert response.get_json()["status"] == "ok"
 
 
-def test_readyz_reports_the_model(client):
+def test_readyz_reports_the_model_and_the_store(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json()["checks"]["model"]["status"] == "ok"
+    assert response.get_json()["checks"] == {"model": {"status": "ok"}, "store": {"status": "ok"}}
+
+
+def test_readyz_is_503_when_the_store_is_unreachable(app, client, monkeypatch):
+    from server.errors import StoreUnavailable
+
+    def down():
+        raise StoreUnavailable("the audit store at sqlite:///x is unavailable: disk I/O error")
+    monkeypatch.setattr(app.extensions["drafter.audit"].store, "ping", down)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unavailable" and body["checks"]["model"] == {"status": "ok"}
+    assert body["checks"]["store"] == {"status": "unavailable",
+                                       "reason": "the audit store at sqlite:///x is unavailable: disk I/O error"}
 
 
 def test_readyz_is_503_when_the_model_is_unreachable(app_config):

@@ -413,3 +413,31 @@ def test_logs_carry_no_document_text_model_text_or_tokens(store, caplog):
     store.verify()
     assert caplog.records, "the store logs what it does"
     assert all(secret not in caplog.text for secret in ("078-05-1120", access_token, "Rewritten", "Patient"))
+
+
+def test_sqlite_runs_in_wal_mode_and_syncs_at_checkpoints(tmp_path):
+    from server.governance.store import AuditStore
+
+    store = AuditStore(f"sqlite:///{tmp_path / 'audit.sqlite3'}")
+    try:
+        with store.db.read() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    finally:
+        store.close()
+
+
+def test_the_hot_statements_give_the_same_counts_as_the_records(store):
+    # appends and token reads use statements built once with parameters: two users, two days
+    import datetime as dt
+
+    from tests.audit_helpers import make_record
+
+    today = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    for user, day, tokens in (("u1", today, 10), ("u2", today, 5), ("u1", today, 7),
+                              ("u1", today - dt.timedelta(days=1), 100)):
+        store.append(make_record(user_id=user, time=day, prompt_tokens=tokens, completion_tokens=1))
+    assert store.tokens_used_today(make_record()["tenant_id"], "u1", day=today.date()) == 19
+    assert store.tokens_used_today(make_record()["tenant_id"], day=today.date()) == 25
+    assert store.tokens_used_today(make_record()["tenant_id"], "u1", day=today.date() - dt.timedelta(days=1)) == 101
+    assert store.verify().ok

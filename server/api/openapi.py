@@ -152,7 +152,7 @@ def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
     paths["/healthz"] = {"get": {"operationId": "healthz", "summary": "Liveness", "tags": ["health"],
                                  "security": [], "responses": {"200": {"description": "Alive", "content": {
                                      "application/json": {"schema": health}}}}}}
-    paths["/readyz"] = {"get": {"operationId": "readyz", "summary": "Readiness: the model answers", "tags": ["health"],
+    paths["/readyz"] = {"get": {"operationId": "readyz", "summary": "Readiness: the model and the audit store answer", "tags": ["health"],
                                 "security": [], "responses": {
                                     "200": {"description": "Ready", "content": {"application/json": {"schema": health}}},
                                     "503": {"description": "Not ready", "content": {"application/json": {

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -44,6 +44,7 @@ class AuditStore:
         self.url = parse_url(url)
         self._db = ProcessEngine(self.url)
         self._pseudonym_key: bytes | None = None
+        self._hot: dict | None = None
 
     def __repr__(self) -> str:
         return f"AuditStore({safe_url(self.url)!r})"
@@ -79,36 +80,55 @@ class AuditStore:
         fields, content = validate(record)
         row = {name: canonical_json(fields[name]) if name in JSON_FIELDS and fields[name] is not None
                else fields[name] for name in HASHED}
+        statements = self._statements()
         with self._failures(), self._db.write() as connection:
-            head = connection.execute(select(audit_chain_head.c.seq, audit_chain_head.c.hash)
-                                      .where(audit_chain_head.c.id == HEAD_ID).with_for_update()).one_or_none()
+            head = connection.execute(statements["head"]).one_or_none()
             if head is None:
                 raise StoreUnavailable("the audit chain's head row is missing: run `flask audit verify`")
             seq = head.seq + 1
             digest = record_hash(fields, seq, head.hash)
             try:
-                connection.execute(insert(audit_records).values(seq=seq, prev_hash=head.hash, hash=digest, **row))
+                connection.execute(statements["record"], {**row, "seq": seq, "prev_hash": head.hash, "hash": digest})
             except IntegrityError:
                 raise StoreUnavailable(f"audit record {seq} already exists past the chain head: the chain was "
                                        "changed outside Drafter; run `flask audit verify`") from None
-            connection.execute(update(audit_chain_head).where(audit_chain_head.c.id == HEAD_ID)
-                               .values(seq=seq, hash=digest))
-            self._count_usage(connection, fields)
+            connection.execute(statements["move_head"], {"new_seq": seq, "new_hash": digest})
+            connection.execute(statements["usage"], {
+                "day": fields["time"].date(), "tenant_id": fields["tenant_id"], "user_id": fields["user_id"],
+                "requests": 1, "prompt_tokens": fields["prompt_tokens"],
+                "completion_tokens": fields["completion_tokens"]})
             if content is not None:
-                connection.execute(insert(audit_content).values(seq=seq, time=fields["time"], **content))
+                connection.execute(statements["content"], {"seq": seq, "time": fields["time"], **content})
         log.debug("audit record %s appended (request %s, outcome %s)", seq, fields["request_id"], fields["outcome"])
         return seq
 
-    def _count_usage(self, connection: Connection, fields: dict) -> None:
-        dialect_insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
-        statement = dialect_insert(usage_daily).values(
-            day=fields["time"].date(), tenant_id=fields["tenant_id"], user_id=fields["user_id"], requests=1,
-            prompt_tokens=fields["prompt_tokens"], completion_tokens=fields["completion_tokens"])
-        connection.execute(statement.on_conflict_do_update(
-            index_elements=[usage_daily.c.day, usage_daily.c.tenant_id, usage_daily.c.user_id],
-            set_={"requests": usage_daily.c.requests + 1,
-                  "prompt_tokens": usage_daily.c.prompt_tokens + statement.excluded.prompt_tokens,
-                  "completion_tokens": usage_daily.c.completion_tokens + statement.excluded.completion_tokens}))
+    def _statements(self) -> dict:
+        """The hot path's statements, built once per store: values come as parameters at execution, so
+        SQLAlchemy compiles each once (a statement rebuilt per call with .values() costs milliseconds here)."""
+        if self._hot is None:
+            dialect_insert = postgresql.insert if self._db.dialect == "postgresql" else sqlite.insert
+            upsert = dialect_insert(usage_daily)
+            self._hot = {
+                "head": select(audit_chain_head.c.seq, audit_chain_head.c.hash)
+                .where(audit_chain_head.c.id == HEAD_ID).with_for_update(),
+                "record": insert(audit_records),
+                "move_head": update(audit_chain_head).where(audit_chain_head.c.id == HEAD_ID)
+                .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")),
+                "usage": upsert.on_conflict_do_update(
+                    index_elements=[usage_daily.c.day, usage_daily.c.tenant_id, usage_daily.c.user_id],
+                    set_={"requests": usage_daily.c.requests + 1,
+                          "prompt_tokens": usage_daily.c.prompt_tokens + upsert.excluded.prompt_tokens,
+                          "completion_tokens": usage_daily.c.completion_tokens + upsert.excluded.completion_tokens}),
+                "content": insert(audit_content),
+                "tokens_user": select(func.coalesce(func.sum(usage_daily.c.prompt_tokens
+                                                             + usage_daily.c.completion_tokens), 0))
+                .where(usage_daily.c.day == bindparam("day"), usage_daily.c.tenant_id == bindparam("tenant_id"),
+                       usage_daily.c.user_id == bindparam("user_id")),
+                "tokens_tenant": select(func.coalesce(func.sum(usage_daily.c.prompt_tokens
+                                                               + usage_daily.c.completion_tokens), 0))
+                .where(usage_daily.c.day == bindparam("day"), usage_daily.c.tenant_id == bindparam("tenant_id")),
+            }
+        return self._hot
 
     def purge_content(self, before: dt.datetime) -> int:
         """Delete retained content of records older than `before` (aware); the records and chain stay."""
@@ -124,12 +144,11 @@ class AuditStore:
     def tokens_used_today(self, tenant_id: str, user_id: str | None = None, day: dt.date | None = None) -> int:
         """Prompt + completion tokens recorded on `day` (default: today, UTC) for the tenant, or one user."""
         day = day or dt.datetime.now(dt.UTC).date()
-        total = func.coalesce(func.sum(usage_daily.c.prompt_tokens + usage_daily.c.completion_tokens), 0)
-        where = [usage_daily.c.day == day, usage_daily.c.tenant_id == tenant_id]
-        if user_id is not None:
-            where.append(usage_daily.c.user_id == user_id)
+        statements = self._statements()
+        query, params = ((statements["tokens_tenant"], {"day": day, "tenant_id": tenant_id}) if user_id is None else
+                         (statements["tokens_user"], {"day": day, "tenant_id": tenant_id, "user_id": user_id}))
         with self._failures(), self._db.read() as connection:
-            return int(connection.execute(select(total).where(*where)).scalar_one())
+            return int(connection.execute(query, params).scalar_one())
 
     def records(self, start: dt.date | dt.datetime, end: dt.date | dt.datetime, *, tenant_id: str | None = None,
                 user_id: str | None = None, include_content: bool = False, pseudonymous: bool = False,
