@@ -6,7 +6,7 @@ import uuid
 
 from flask import g, request
 
-from server.api import addin, assist, dev, documents, health, manifest, meta, pages
+from server.api import addin, admin, admin_page, assist, dev, documents, health, manifest, meta, pages
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -34,5 +34,7 @@ def register_blueprints(app) -> None:
     app.register_blueprint(documents.bp)
     app.register_blueprint(manifest.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_page.bp)
     if app.config["AUTH_MODE"] == "dev":
         app.register_blueprint(dev.bp)
