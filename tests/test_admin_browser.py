@@ -205,6 +205,10 @@ def test_signed_out(open_admin, axe_source):  # noqa: F811
     expect(page.locator("#dev-sign-in")).to_be_visible()
     expect(page.locator("#page-status")).to_have_text("Sign in to see usage.")
     check(page, "admin-signed-out", axe_source)
+    page.fill("#user-name", "Ann Admin")
+    page.click("#dev-sign-in [type=submit]")  # no email
+    expect(page.locator("#dev-sign-in-error")).to_have_text("Give a name and an email address.")
+    expect(page.locator("#dashboard")).to_be_hidden()
 
 
 def test_a_failure_is_shown_with_its_request_id(open_admin, app, monkeypatch):

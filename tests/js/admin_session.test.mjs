@@ -79,6 +79,22 @@ test("a file comes with the name the service gives it", async () => {
   assert.equal(await blob.text(), "day\r\n");
 });
 
+test("a service out of reach, or an answer that is not JSON, is a plain ApiError", async () => {
+  const client = createClient();
+  client.useTokens({ getToken: async () => "tok", invalidate() {} });
+  server = await startServer((req, res) => res.writeHead(200, { "Content-Type": "text/html", "X-Request-Id": "req-abcdef12" }).end("<html>proxy page</html>"));
+  await assert.rejects(client.json("/api/v1/admin/usage"), (err) => err.error === "bad_response" && err.requestId === "req-abcdef12");
+  await server.close();
+  server = null;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async () => { throw new TypeError("fetch failed"); };
+  try {
+    await assert.rejects(client.json("/api/v1/admin/usage"), (err) => err.error === "network_error" && /Could not reach/.test(err.message));
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
+
 const CONFIG = {
   auth_mode: "entra", client_id: "0c5f3d2e-0000-4000-8000-0000000d12af",
   app_id_uri: "api://drafter.agency.test/0c5f3d2e-0000-4000-8000-0000000d12af",
