@@ -42,7 +42,7 @@ def _wants_stream(body: dict) -> bool:
 
 
 def _run(job: str):
-    body = json_body()
+    body = json_body(cache=False)  # the job holds the only copy (a base64 document is megabytes)
     request_id = g.request_id
     stream = _wants_stream(body)
     ctx = _context(stream)
