@@ -314,3 +314,27 @@ def test_a_long_text_is_graded_from_a_sample_of_its_sentences():
         assert grade_level(long_text, "en") == pytest.approx(grade_level(" ".join(sentences), "en"), abs=0.6)
     mixed = "\n\n".join(easy * 300 + hard * 300)
     assert grade_level(" ".join(easy), "en") + 3 < grade_level(mixed, "en") < grade_level(" ".join(hard), "en") - 3
+
+
+def test_a_long_text_without_sentence_ends_is_sampled_by_bounded_searches(monkeypatch):
+    # a model's megabyte of run-on words once made every sample search to the end (400 x 1 MB)
+    from server.assist import readability
+
+    searched = []
+    real = readability._SENTENCE_END
+
+    class Recording:
+        def search(self, text, pos=0, endpos=None):
+            searched.append((endpos if endpos is not None else len(text)) - pos)
+            return real.search(text, pos, len(text) if endpos is None else endpos)
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    monkeypatch.setattr(readability, "_SENTENCE_END", Recording())
+    run_on = ("lorem ipsum dolor " * 60_000)[:1_000_000]
+    grade = readability.grade_level(run_on, "en")
+    assert grade is not None
+    assert searched and max(searched) <= readability.MAX_SENTENCE_CHARS
+    sample = readability._sampled_sentences(run_on, 400)
+    assert len(sample) >= 300 and all(len(s) <= readability.MAX_SENTENCE_CHARS for s in sample)

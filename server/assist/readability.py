@@ -26,6 +26,7 @@ _SENTENCE_END = re.compile(r"[.!?…]+(?:[\"”»)\]]*)(?=\s|$)|\n\s*\n|\n(?=\s*
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _DETECT_CHARS = 20_000  # detection reads the start of a text only
 _MAX_SENTENCES = 400  # sample size for long texts: grade levels are averages, a sample is enough
+MAX_SENTENCE_CHARS = 2_000  # how far a sample looks for a sentence's end
 SAMPLED_CHARS = 40_000  # past this length a text is sampled, not read whole (about 400 sentences and more)
 # (reading ease, grade) at Flesch's band edges, highest ease first
 _EASE_TO_GRADE = [(100.0, 4.0), (90.0, 5.0), (80.0, 6.0), (70.0, 7.0), (60.0, 9.0), (50.0, 12.0),
@@ -89,15 +90,20 @@ def _sentences(text: str) -> list[str]:
 
 def _sampled_sentences(text: str, count: int) -> list[str]:
     """About `count` sentences spread evenly over `text`: from each of `count` evenly spaced places, the
-    first whole sentence that starts after it (found by searching ahead, so the text is never split whole)."""
+    first whole sentence that starts after it (found by searching ahead, so the text is never split whole).
+
+    Every search looks at most MAX_SENTENCE_CHARS ahead: a text with no sentence ends at all (a model's
+    megabyte of run-on words) would otherwise be read to its end once per sample. A sentence longer than
+    that is taken as its first MAX_SENTENCE_CHARS characters."""
     sample, step, last_start = [], len(text) / count, -1
     for i in range(count):
-        begin = _SENTENCE_END.search(text, int(i * step)) if i else None
-        start = begin.end() if begin else 0
+        place = int(i * step)
+        begin = _SENTENCE_END.search(text, place, place + MAX_SENTENCE_CHARS) if i else None
+        start = begin.end() if begin else place
         if start <= last_start:
             continue  # a sentence longer than the step: already taken
-        end = _SENTENCE_END.search(text, start)
-        sentence = text[start:end.start() if end else len(text)].strip()
+        end = _SENTENCE_END.search(text, start, start + MAX_SENTENCE_CHARS)
+        sentence = text[start:end.start() if end else start + MAX_SENTENCE_CHARS].strip()
         last_start = start
         if _WORD.search(sentence):
             sample.append(sentence)
