@@ -2,6 +2,7 @@
 // token goes to the pane with Office's messageParent. A claims challenge arrives in ?claims=.
 import { apiFetch } from "./api.js";
 import { createI18n, pickLanguage } from "./i18n.js";
+import { followOfficeTheme } from "./theme.js";
 
 const status = document.getElementById("signin-status");
 
@@ -29,6 +30,7 @@ async function signIn() {
 }
 
 globalThis.Office.onReady(() => {
+  followOfficeTheme(globalThis.Office, document);
   const i18n = createI18n(pickLanguage(globalThis.Office.context?.displayLanguage));
   status.textContent = i18n.t("signIn.working");
   signIn().catch((err) => {

@@ -4,6 +4,7 @@
 import { createDevSignIn, createEntraSignIn, createEntraTokenProvider, loadAuthConfig } from "./auth.js";
 import { createI18n, pickLanguage, translatePage } from "./i18n.js";
 import { createPane } from "./pane.js";
+import { followOfficeTheme } from "./theme.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -50,6 +51,7 @@ async function createSignIn(office) {
 
 async function start(info) {
   const office = globalThis.Office;
+  followOfficeTheme(office, document);  // light or dark as Office is, before anything shows
   const i18n = createI18n(pickLanguage(office?.context?.displayLanguage || navigator.language));
   translatePage(document, i18n);
   if (!info?.host) {

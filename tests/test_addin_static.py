@@ -225,3 +225,19 @@ def test_pane_javascript_unit_tests():
     result = subprocess.run([_node(), "--test", "--test-timeout=20000", *map(str, JS_TESTS)], cwd=ROOT, env=env,
                             capture_output=True, timeout=NODE_TIMEOUT_S, check=False, text=True)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+def _declarations(block: str) -> dict[str, str]:
+    return dict(re.findall(r"(--[\w-]+):\s*([^;]+);", block))
+
+
+def test_dark_tokens_are_the_same_for_office_and_for_the_system():
+    """styles.css: dark as Office's theme says ([data-theme=dark]) and as the system says (no data-theme)."""
+    css = (ADDIN / "styles.css").read_text(encoding="utf-8")
+    office = re.search(r':root\[data-theme="dark"\]\s*\{([^}]*)\}', css)
+    system = re.search(r"@media \(prefers-color-scheme: dark\)\s*\{\s*:root:not\(\[data-theme\]\)\s*\{([^}]*)\}", css)
+    assert office and system
+    light = _declarations(css[css.index(":root {"):css.index("}", css.index(":root {"))])
+    assert _declarations(office.group(1)) == _declarations(system.group(1))
+    assert set(_declarations(office.group(1))) <= set(light)  # every dark token overrides a light one
+    assert "color-scheme: dark" in office.group(1)

@@ -103,13 +103,21 @@ def test_an_error_is_shown_with_its_request_id(page, upstream):
     assert len(page.text_content("#error-request-id").strip()) >= 8
 
 
-# What Office.js would define, minimal: onReady with the host, the display language, requirement sets, and a
-# Word.run that the Word host may call (nothing here runs a job in Word: that is the Word host's own tests).
+# What Office.js would define, minimal: onReady with the host, the display language, requirement sets (every one,
+# or only those of `sets` up to their versions), Office's theme when given, and a Word.run that the Word host may
+# call (nothing here runs a job in Word: that is the Word host's own tests).
 FAKE_OFFICE = """
 (() => {
   const info = %(info)s;
+  const sets = %(sets)s;
+  const newer = (have, want) => {
+    const a = String(have).split(".").map(Number), b = String(want ?? "1.1").split(".").map(Number);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] || 0) !== (b[i] || 0)) return (a[i] || 0) > (b[i] || 0);
+    return true;
+  };
   window.Office = {
-    context: { displayLanguage: %(language)s, requirements: { isSetSupported: () => true } },
+    context: { displayLanguage: %(language)s, officeTheme: %(theme)s,
+               requirements: { isSetSupported: (set, version) => sets === null || (set in sets && newer(sets[set], version)) } },
     HostType: { Word: "Word", Outlook: "Outlook" },
     onReady(callback) {
       return new Promise((resolve) => setTimeout(() => { if (callback) callback(info); resolve(info); }, 0));
@@ -125,14 +133,15 @@ def open_taskpane(browser, served):
     contexts = []
     errors: list[str] = []
 
-    def open_page(*, host="Word", language="en-US"):
-        context = browser.new_context(viewport={"width": 320, "height": 900})
+    def open_page(*, host="Word", language="en-US", theme=None, sets=None, color_scheme="light"):
+        context = browser.new_context(viewport={"width": 320, "height": 900}, color_scheme=color_scheme)
         contexts.append(context)
         # No network: Office.js's CDN gets an empty script, and the fake Office stands in for it.
         context.route("https://appsforoffice.microsoft.com/**",
                       lambda route: route.fulfill(status=200, content_type="text/javascript", body=""))
         info = {"host": host, "platform": "OfficeOnline"} if host else {"host": None, "platform": None}
-        context.add_init_script(FAKE_OFFICE % {"info": json.dumps(info), "language": json.dumps(language)})
+        context.add_init_script(FAKE_OFFICE % {"info": json.dumps(info), "language": json.dumps(language),
+                                               "theme": json.dumps(theme), "sets": json.dumps(sets)})
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(f"{served}/addin/taskpane.html")
@@ -194,3 +203,26 @@ def test_outlook_gets_the_pane_too(open_taskpane):
     expect(page.locator("#pane-wrap")).to_be_visible()
     expect(page.locator("#sign-in-legend")).to_have_text("Development sign-in")
     assert page.locator("#signed-in").is_hidden() and page.locator("#rewrite-language-field").is_hidden()
+
+
+# Office's Black and White themes as Office.js reports them (Office.context.officeTheme).
+BLACK = {"themeId": "Black", "bodyBackgroundColor": "#262626", "bodyForegroundColor": "#FFFFFF",
+         "controlBackgroundColor": "#363636", "controlForegroundColor": "#FFFFFF", "isDarkTheme": True}
+WHITE = {"themeId": "White", "bodyBackgroundColor": "#FFFFFF", "bodyForegroundColor": "#262626",
+         "controlBackgroundColor": "#FFFFFF", "controlForegroundColor": "#262626", "isDarkTheme": False}
+DARK_BACKGROUND, LIGHT_BACKGROUND = "rgb(31, 31, 31)", "rgb(250, 250, 250)"  # colorNeutralBackground2
+
+
+@pytest.mark.parametrize(("theme", "system", "expected", "background"), [
+    (BLACK, "light", "dark", DARK_BACKGROUND),   # Office's theme wins over the system's
+    (WHITE, "dark", "light", LIGHT_BACKGROUND),
+    (None, "dark", None, DARK_BACKGROUND),       # no Office theme (Outlook before Mailbox 1.14): the system's
+    (None, "light", None, LIGHT_BACKGROUND),
+], ids=["office-black", "office-white", "system-dark", "system-light"])
+def test_the_pane_is_light_or_dark_as_office_is(open_taskpane, theme, system, expected, background):
+    page = open_taskpane(theme=theme, color_scheme=system)
+    expect(page.locator("#pane-wrap")).to_be_visible()
+    assert page.get_attribute("html", "data-theme") == expected
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
+    scheme = page.evaluate("getComputedStyle(document.getElementById('user-name')).colorScheme")
+    assert scheme == ("dark" if background == DARK_BACKGROUND else "light") or (expected is None and scheme == "light dark")
