@@ -46,9 +46,11 @@ def _last(fake: FakeUpstream) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before answering a chat request")
+    parser.add_argument("--chunk-delay", type=float, default=0.0, help="seconds between streamed events")
     args = parser.parse_args(argv)
     fake = FakeUpstream(model="fake")
     fake.latency = args.latency
+    fake.chunk_delay = args.chunk_delay
     fake.responder = respond
     fake.start()
     try:

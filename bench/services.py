@@ -40,15 +40,16 @@ def _stop(process: subprocess.Popen) -> None:
 class FakeUpstreamProcess:
     """bench/fake_upstream_server.py in a child process; `command()` talks to it over its stdin/stdout."""
 
-    def __init__(self, workdir: Path, *, latency: float = 0.0):
-        self.workdir, self.latency = workdir, latency
+    def __init__(self, workdir: Path, *, latency: float = 0.0, chunk_delay: float = 0.0):
+        self.workdir, self.latency, self.chunk_delay = workdir, latency, chunk_delay
         self.process: subprocess.Popen | None = None
         self.url = ""
 
     def __enter__(self) -> FakeUpstreamProcess:
         log = open(self.workdir / "fake-upstream.log", "ab")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.fake_upstream_server", "--latency", str(self.latency)],
+            [sys.executable, "-m", "bench.fake_upstream_server", "--latency", str(self.latency),
+             "--chunk-delay", str(self.chunk_delay)],
             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
         log.close()
         first = self.process.stdout.readline().strip()
@@ -88,12 +89,13 @@ class Service:
 
     def __init__(self, workdir: Path, upstream_url: str, *, workers: int = 2, threads: int = 32,
                  extra_env: dict[str, str] | None = None, app: str = "server.wsgi:app",
-                 worker_class: str = "gthread"):
+                 worker_class: str = "gthread", extra_args: tuple[str, ...] = ()):
         self.workdir, self.upstream_url = workdir, upstream_url
         self.worker_class = worker_class
         self.workers, self.threads = workers, threads
         self.extra_env = extra_env or {}
         self.app = app
+        self.extra_args = tuple(extra_args)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -102,7 +104,8 @@ class Service:
     def argv(self) -> list[str]:
         return [sys.executable, "-m", "gunicorn", self.app, "--worker-class", self.worker_class,
                 "--workers", str(self.workers), "--threads", str(self.threads),
-                "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "30", "--log-level", "warning"]
+                "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "30", "--log-level", "warning",
+                *self.extra_args]
 
     @property
     def env_settings(self) -> dict[str, str]:

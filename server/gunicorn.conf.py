@@ -1,0 +1,34 @@
+"""gunicorn settings for production: `gunicorn --config server/gunicorn.conf.py server.wsgi:app`.
+
+Override any of them on the command line or through GUNICORN_CMD_ARGS, e.g.
+GUNICORN_CMD_ARGS="--workers 4 --bind 0.0.0.0:9000". The worker model was chosen by measurement on a
+2-core machine (bench/streams.py; figures in bench/RESULTS.md): threads, because a job spends nearly all its
+time waiting on the model with the GIL released, and each stream holds its thread for as long as the model
+writes.
+"""
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = 2
+threads = 300  # 600 streams at once per instance; each thread costs ~100 KB of memory while idle
+worker_connections = 1000
+backlog = 2048
+keepalive = 30  # behind a load balancer that keeps connections open; shorter than its idle timeout
+timeout = 60  # a worker whose main loop stops answering gunicorn's master (not a long stream) is replaced
+# On SIGTERM a worker stops accepting and lets running streams finish, for at most this long (a long
+# summary streams for about a minute); then it stops. Give the supervisor a longer stop grace.
+graceful_timeout = 75
+# An access token of up to 16 KB must fit in one header line (gunicorn's default cuts lines at 8 KB); Drafter
+# refuses anything larger itself.
+limit_request_field_size = 16_500
+# Workers are renewed now and then (each finishing its running requests first), so a slow leak in a library
+# cannot grow without bound; the jitter keeps them from renewing together.
+max_requests = 20_000
+max_requests_jitter = 2_000
+# The app is built in each worker, after the fork: connection pools, thread pools and the model client are
+# never shared between processes.
+preload_app = False
+accesslog = None  # the app logs each request itself, with its request id (server.logging_setup)
+errorlog = "-"
+loglevel = "info"
