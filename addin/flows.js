@@ -3,15 +3,20 @@
 import { apiFetch } from "./api.js";
 
 // Jobs per host kind, in display order. "reply" is the draft job with the thread as context, opened as a reply.
+// Proofread and Translate are rewrites with the service's "proofread" and "translate" presets (PRESET_JOBS).
 export const JOBS_BY_HOST = Object.freeze({
-  word: ["rewrite", "summarize", "draft", "review"],
+  word: ["rewrite", "proofread", "translate", "summarize", "draft", "review"],
   "outlook-compose": ["draft", "rewrite", "review"],
   "outlook-read": ["summarize", "reply"],
-  preview: ["rewrite", "summarize", "draft", "review"],
+  preview: ["rewrite", "proofread", "translate", "summarize", "draft", "review"],
 });
 
+/** Jobs that are a rewrite with one of the service's presets: the job's name is the preset's id. */
+export const PRESET_JOBS = Object.freeze(new Set(["proofread", "translate"]));
+
 // The capability each job cannot do without (its reason is shown when it is missing).
-const JOB_NEEDS = { rewrite: "readBody", summarize: "readBody", draft: "insertHtml", review: "readBody", reply: "replyForm" };
+const JOB_NEEDS = { rewrite: "readBody", proofread: "readBody", translate: "readBody", summarize: "readBody",
+  draft: "insertHtml", review: "readBody", reply: "replyForm" };
 
 // Host-specific names of a job: task.<job>.<kind> when present, else task.<job>.
 const LABEL_KEYS = {

@@ -12,24 +12,27 @@
 import { ApiError, apiFetch, hostNameOf, setHostName, setTokenProvider, streamJob } from "./api.js";
 import { APPLY_OPTIONS, applyResult, canUndo, capabilitiesOf } from "./apply.js";
 import { diffWords, renderDiff } from "./diff.js";
-import { insertDraft, jobsFor, openReply, replyContext, summaryRequest } from "./flows.js";
+import { PRESET_JOBS, insertDraft, jobsFor, openReply, replyContext, summaryRequest } from "./flows.js";
 import { describeGuard } from "./guard_notice.js";
 import { PROPERTY } from "./hosts/provenance.js";
 import { pickLanguage } from "./i18n.js";
+import { defaultTarget, fillLanguages } from "./languages.js";
 import { stampAfterApply, unstampAfterUndo } from "./provenance.js";
 import { fetchQuota, quotaLines } from "./quota.js";
 import { createTextSink, renderDetails, showError, showLines, showProgress } from "./ui.js";
 
-const JOB_PATHS = { rewrite: "/api/v1/rewrite", summarize: "/api/v1/summarize", draft: "/api/v1/draft", review: "/api/v1/review",
-  reply: "/api/v1/draft" };
-const STREAMS_TEXT = new Set(["rewrite", "summarize", "draft", "reply"]); // review's findings arrive whole in `result`
+const JOB_PATHS = { rewrite: "/api/v1/rewrite", proofread: "/api/v1/rewrite", translate: "/api/v1/rewrite",
+  summarize: "/api/v1/summarize", draft: "/api/v1/draft", review: "/api/v1/review", reply: "/api/v1/draft" };
+// review's findings arrive whole in `result`
+const STREAMS_TEXT = new Set(["rewrite", "proofread", "translate", "summarize", "draft", "reply"]);
+const SHOWS_CHANGES = new Set(["rewrite", "proofread"]);  // a word-level diff of the original (not of a translation)
 // Tones and lengths have their own menus; the preset menu offers rewrite presets (proofread, translate, an
 // admin's own) and any tone or length an admin added beyond the built-in ones.
 const BUILT_IN = /^(tone\.(formal|neutral|friendly|concise|plain)|length\.(shorter|same|longer))$/;
 const PRESET_KINDS = new Set(["rewrite", "tone", "length"]);
 // Errors the pane itself (or its sign-in) raises have a translated message; the service's own are shown as sent.
 // Refine resends the job with the follow-up in this field (draft's instruction is the task itself: no refine).
-const REFINE_FIELD = { rewrite: "instruction", summarize: "focus" };
+const REFINE_FIELD = { rewrite: "instruction", proofread: "instruction", translate: "instruction", summarize: "focus" };
 const MAX_HISTORY_TURNS = 20; // server/assist/schemas.py
 // The first user turn when the original request had no instruction of its own (the model reads it).
 const NO_INSTRUCTION = "Do the task above with the settings given.";
@@ -61,6 +64,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     name: $("user-name"), email: $("user-email"),
     signedIn: $("signed-in"), signedInAs: $("signed-in-as"), signOut: $("sign-out"),
     form: $("job-form"), preset: $("rewrite-preset"), language: $("rewrite-language"), languageField: $("rewrite-language-field"),
+    translateLanguage: $("translate-language"),
     run: $("run"), stop: $("stop"), undo: $("undo"), undoReason: $("undo-reason"),
     viewToggle: $("view-toggle"), showChanges: $("show-changes"), showResult: $("show-result"), diff: $("diff"), diffNote: $("diff-note"),
     refineForm: $("refine-form"), refineInstruction: $("refine-instruction"), refine: $("refine"),
@@ -89,6 +93,7 @@ export function createPane({ host, root = document, auth, i18n }) {
   let quotaCall = 0;      // numbers /me calls, so a late answer never overwrites a newer one
   const sink = createTextSink(ui.output);
   const presetsById = new Map();
+  let servicePresets = null;  // the ids of every preset the service offers, once known (null: not loaded yet)
   const applyButtons = APPLY_OPTIONS.map((option) => ({ ...option, button: $(`apply-${option.as}`), reason: $(`apply-${option.as}-reason`) }));
   let capabilities = capabilitiesOf(host, t);
 
@@ -100,7 +105,11 @@ export function createPane({ host, root = document, auth, i18n }) {
     const jobs = new Map(jobsFor(host).map((entry) => [entry.job, entry]));
     const reasons = [];
     for (const radio of ui.form.querySelectorAll('input[name="job"]')) {
-      const entry = jobs.get(radio.value);
+      let entry = jobs.get(radio.value);
+      // Proofread and Translate need their preset: an organisation's policy can remove it.
+      if (entry?.available && PRESET_JOBS.has(entry.job) && servicePresets && !servicePresets.has(entry.job)) {
+        entry = { ...entry, available: false, reason: t("task.presetOff") };
+      }
       const label = radio.closest("label");
       label.hidden = !entry;
       radio.disabled = !entry?.available;
@@ -236,9 +245,11 @@ export function createPane({ host, root = document, auth, i18n }) {
   function fillPresets(presets) {
     const keep = ui.preset.value;
     presetsById.clear();
+    servicePresets = new Set(presets.map((preset) => preset?.id).filter((id) => typeof id === "string"));
     const groups = new Map();
     for (const preset of presets) {
       if (typeof preset?.id !== "string" || !PRESET_KINDS.has(preset.kind) || BUILT_IN.test(preset.id)) continue;
+      if (PRESET_JOBS.has(preset.id)) continue;  // a task of its own (Proofread, Translate), not a menu entry
       presetsById.set(preset.id, preset);
       const option = new Option(localized(preset.label, i18n.language) || preset.id, preset.id);
       const description = localized(preset.description, i18n.language);
@@ -255,6 +266,8 @@ export function createPane({ host, root = document, auth, i18n }) {
     }
     ui.preset.value = presetsById.has(keep) ? keep : "";
     showLanguageField();
+    showJobs();
+    showJobOptions();
   }
 
   function showLanguageField() {
@@ -297,14 +310,20 @@ export function createPane({ host, root = document, auth, i18n }) {
     const { text, scope } = await host.getSelectionOrBody();
     if (!text.trim()) throw invalidRequest("invalid.empty");
     const body = { text };
-    if (job === "rewrite") {
+    if (PRESET_JOBS.has(job)) {
+      body.preset = job;  // the service's "proofread" or "translate" preset
+      if (job === "translate") {
+        if (!ui.translateLanguage.value) throw invalidRequest("invalid.language");
+        body.language = ui.translateLanguage.value;
+      }
+    } else if (job === "rewrite") {
       optional(body, "preset", ui.preset.value);
       optional(body, "tone", $("rewrite-tone").value);
       optional(body, "length", $("rewrite-length").value);
       optional(body, "instruction", $("rewrite-instruction").value);
       if (!ui.languageField.hidden) {
-        if (!ui.language.value.trim()) throw invalidRequest("invalid.language");
-        body.language = ui.language.value.trim();
+        if (!ui.language.value) throw invalidRequest("invalid.language");
+        body.language = ui.language.value;
       }
     } else if (job === "review") {
       body.aspects = [...f.aspects].filter((box) => box.checked).map((box) => box.value);
@@ -375,7 +394,7 @@ export function createPane({ host, root = document, auth, i18n }) {
       renderDetails(ui.details, job, result, t, { onCite: capabilities.citations.available ? cite : undefined });
       showResultInfo(result);
       lastResult = job === "review" ? null : { job, text, requestId: typeof result?.request_id === "string" ? result.request_id : "" };
-      if (job === "rewrite") showDiff(diffWords(request.body.text, text), text);
+      if (SHOWS_CHANGES.has(job)) showDiff(diffWords(request.body.text, text), text);
       setStatus(t("status.done"));
       if (job === "reply" && text) await openReplyForm();
     } catch (err) {
@@ -595,6 +614,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !running) run(event);
   });
 
+  for (const select of root.querySelectorAll("select[data-languages]")) fillLanguages(select, t, defaultTarget(i18n.language));
   showSignInMode();
   showJobs();
   showJobOptions();

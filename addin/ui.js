@@ -46,7 +46,7 @@ export function renderDetails(container, job, result, t = ENGLISH, { onCite } = 
   if (!result || typeof result !== "object") return;
   if (job === "summarize") container.append(...summaryDetails(result, t, onCite));
   if (job === "review") container.append(...reviewDetails(result, t));
-  if (job === "rewrite") container.append(...changeDetails(result.changes, t));
+  if (job === "rewrite" || job === "proofread") container.append(...changeDetails(result.changes, t));
   if (job !== "review") container.append(...checkDetails(result.checks, t));
   if (result.model) container.append(el("p", { className: "hint", text: t("details.model", { model: result.model }) }));
 }

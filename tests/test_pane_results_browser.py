@@ -121,3 +121,59 @@ def test_an_apply_choice_the_host_cannot_do_is_disabled_with_its_reason(page, se
                 assert button.get_attribute("aria-describedby") == f"apply-{choice}-reason"
                 return
     pytest.fail("every apply choice was available in every preview mode")
+
+
+# ---- Proofread and Translate: rewrites with the service's own presets ----
+
+def test_proofread_lists_each_correction_and_shows_the_changes(page, upstream):
+    page.fill("#doc", "Teh pilot was a sucess.")
+    upstream.queue_reply('The pilot was a success.\n### Changes\n- "Teh" -> "The" (spelling)\n- "sucess" -> "success" (spelling)')
+    page.check('input[name="job"][value="proofread"]')
+    expect(page.locator('.job-options[data-job="proofread"]')).to_be_visible()
+    with page.expect_request("**/api/v1/rewrite") as sent:
+        page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    assert sent.value.post_data_json["preset"] == "proofread"
+    assert "Proofread the text" in str(upstream.requests[-1]["json"]["messages"])  # the service's preset reached the model
+    expect(page.locator("#details h4").first).to_have_text("Corrections (2)")
+    assert page.locator("#details li").all_text_contents()[:2] == ["“Teh” → “The”spelling", "“sucess” → “success”spelling"]
+    expect(page.locator("#diff")).to_be_visible()
+    assert page.locator("#diff ins").all_text_contents() == ["The ", "success."]
+    page.click("#show-result")
+    expect(page.locator("#output")).to_have_text("The pilot was a success.")  # the list is not part of the text
+    page.click("#apply-replace")
+    assert page.input_value("#doc") == "The pilot was a success."
+
+
+def test_translate_sends_the_language_tag_and_shows_no_word_diff(page, upstream):
+    page.check('input[name="job"][value="translate"]')
+    language = page.locator("#translate-language")
+    expect(language).to_have_value("fr")  # an English pane offers French first
+    assert "Spanish" in language.locator("option").all_text_contents()
+    language.select_option("es")
+    upstream.queue_reply("El departamento revisó el piloto de 2023.")
+    with page.expect_request("**/api/v1/rewrite") as sent:
+        page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    body = sent.value.post_data_json
+    assert body["preset"] == "translate" and body["language"] == "es"
+    expect(page.locator("#view-toggle")).to_be_hidden()
+    expect(page.locator("#output")).to_have_text("El departamento revisó el piloto de 2023.")
+    page.click("#apply-replace")
+    assert page.input_value("#doc") == "El departamento revisó el piloto de 2023."
+
+
+def test_proofread_and_translate_are_off_with_a_reason_when_the_policy_removed_their_presets(page, served, upstream):
+    def without_them(route):
+        answer = route.fetch()
+        presets = [p for p in answer.json()["presets"] if p["id"] not in ("proofread", "translate")]
+        route.fulfill(response=answer, json={**answer.json(), "presets": presets})
+
+    page.route("**/api/v1/presets", without_them)
+    page.reload()
+    page.wait_for_selector("#signed-in:not([hidden])")
+    expect(page.locator('input[name="job"][value="proofread"]')).to_be_disabled()
+    expect(page.locator('input[name="job"][value="translate"]')).to_be_disabled()
+    expect(page.locator("#job-reasons")).to_have_text(
+        "Proofread: turned off by your organisation. Translate: turned off by your organisation.")
+    expect(page.locator('input[name="job"][value="rewrite"]')).to_be_enabled()
