@@ -16,6 +16,9 @@ TARGETS = {
     "pane_size": ("the pane's own JavaScript and CSS, gzipped (office.js and MSAL excluded)", 150.0, "KB"),
     "pane_paint": ("first paint, headless Chromium on loopback, median of fresh loads", 300.0, "ms"),
     "pane_fcp": ("first contentful paint, headless Chromium on loopback, median of fresh loads", 300.0, "ms"),
+    "streams_errors": ("concurrent streams: streams without their result (errors, cut, refused)", 0.0, ""),
+    "soak_errors": ("soak: unexpected errors", 0.0, ""),
+    "soak_rss": ("soak: resident memory, last minute over first minute, growth", 10.0, "%"),
 }
 
 
@@ -47,6 +50,15 @@ def checks(results: dict) -> list[tuple[str, str, float, float, str, bool]]:
         add("upload_413", upload["read_bytes"] / 1024 / 1024, f" (answered {upload['status']})")
         if upload["status"] != 413:  # no 413 is a failure whatever was read
             rows[-1] = (*rows[-1][:5], False)
+    if "streams" in results:
+        chosen = results["streams"]["runs"][0]  # the configuration server/gunicorn.conf.py ships
+        add("streams_errors", chosen["streams"] - chosen["completed"],
+            f" ({chosen['streams']} at once, {chosen['label']}, peak {chosen['peak_open']} open)")
+    if "soak" in results:
+        soak = results["soak"]
+        add("soak_errors", soak["unexpected_errors"],
+            f" ({soak['requests']:,} requests, {soak['seconds'] / 60:.0f} min at {soak['rate']:.0f}/s)")
+        add("soak_rss", soak["rss_growth"] * 100)
     if "pane" in results:
         p = results["pane"]
         add("pane_size", p["size"]["gzip_bytes"] / 1024, f" ({len(p['size']['files'])} files)")
@@ -71,6 +83,8 @@ def all_pass(results: dict) -> bool:
 
 
 def _fmt(value: float, unit: str) -> str:
+    if unit == "":
+        return f"{value:.0f}"
     return f"{value:.2f} {unit}" if unit != "x" else f"{value:.2f}x"
 
 
@@ -125,7 +139,62 @@ def markdown(results: dict) -> str:
         out += _documents_section(results["documents"])
     if "pane" in results:
         out += _pane_section(results["pane"])
+    if "streams" in results:
+        out += _streams_section(results["streams"])
+    if "soak" in results:
+        out += _soak_section(results["soak"])
     return "\n".join(out) + "\n"
+
+
+def _streams_section(st: dict) -> list[str]:
+    out = ["", "## 6. Concurrent streams by worker model (bench/streams.py)", "",
+           f"What was run: {st['clients']} streaming rewrites opened together (arrivals spread over "
+           f"{st['spread_s']:g} s) from {st['processes']} client processes, each thread holding one stream to its "
+           f"end; the fake model (its own process) waits {st['latency_s']:g} s, then streams about 110 words "
+           f"{st['chunk_delay_s']:g} s apart, so each stream stays open for several seconds and all of them "
+           "overlap. Dev auth, default guard policy, audit records to SQLite, per-minute quota off for the bench "
+           "users. `peak open` counts streams open at once from the clients' own timestamps; CPU and memory "
+           "are the service's processes (master and workers) from /proc: CPU seconds used during the run, and "
+           "the peak of their summed resident memory. The first row is the configuration server/gunicorn.conf.py "
+           "ships.", "",
+           "| worker model | streams | completed | errors | peak open | first delta p50 / p99 | "
+           "stream p50 / p99 | service CPU | RSS before / peak |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in st["runs"]:
+        errors = ", ".join(f"{k}: {v}" for k, v in r["errors"].items()) or "0"
+        f, d = r["first_delta_ms"], r["duration_ms"]
+        out.append(f"| {r['label']} | {r['streams']} | {r['completed']} | {errors} | {r['peak_open']} | "
+                   f"{f['p50']:.0f} / {f['p99']:.0f} ms | {d['p50'] / 1000:.1f} / {d['p99'] / 1000:.1f} s | "
+                   f"{r['service_cpu_s']:.1f} s | {r['rss_before_mb']:.0f} / {r['peak_rss_mb']:.0f} MB |")
+    out += ["", "Commands: " + "; ".join(f"`python {r['argv']}`" for r in st["runs"])]
+    return out
+
+
+def _soak_section(soak: dict) -> list[str]:
+    out = ["", "## 7. Soak (bench/soak.py)", "",
+           f"What was run: open-loop load at {soak['rate']:.0f} requests per second for "
+           f"{soak['seconds'] / 60:.0f} minutes after {soak['warmup_s']:.0f} s of the same load not counted, "
+           f"from {soak['users']} users: half rewrites, a quarter short summaries, a quarter drafts, half of them "
+           "streamed, and a tenth of the streams cancelled by their client after the first delta. The fake model "
+           f"answers after {soak['latency_s']:g} s and streams {soak['chunk_delay_s']:g} s apart. Beside the "
+           "service's requests, a tenth as many go straight to the fake model in the same schedule: the baseline "
+           f"the added latency is measured against, under the same load. Service: `python {soak['argv']}`. "
+           "Memory: the service's processes' summed resident memory every 5 s.", "",
+           f"- Requests counted: {soak['requests']:,}; unexpected errors: {soak['unexpected_errors']}; "
+           f"audit records written: {soak['audit_records']:,}.",
+           f"- Resident memory: first minute {soak['rss_first_minute_mb']:.0f} MB, last minute "
+           f"{soak['rss_last_minute_mb']:.0f} MB ({soak['rss_growth'] * 100:+.1f}%).", "",
+           "| requests | count |", "| --- | --- |"]
+    out += [f"| {key} | {count:,} |" for key, count in sorted(soak["outcomes"].items())]
+    out += ["", "| job (JSON answers) | service p50 | service p99 | model direct p50 | model direct p99 | "
+            "added p50 | added p99 |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for kind, k in soak["per_kind"].items():
+        out.append(f"| {kind} | {k['service_json']['p50']:.0f} ms | {k['service_json']['p99']:.0f} ms | "
+                   f"{k['direct']['p50']:.0f} ms | {k['direct']['p99']:.0f} ms | **{k['added_p50_ms']:+.1f} ms** | "
+                   f"**{k['added_p99_ms']:+.1f} ms** |")
+    samples = soak["rss_mb"]
+    step = max(1, len(samples) // 12)
+    out += ["", "Resident memory over the run (s: MB): " + ", ".join(f"{t:.0f}: {mb:.0f}" for t, mb in samples[::step])]
+    return out
 
 
 def _breakdown_section(results: dict) -> list[str]:
