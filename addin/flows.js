@@ -64,21 +64,43 @@ export async function render(markdown, format, { signal } = {}) {
   return format === "docx" ? { docx_base64: String(answer?.docx_base64 ?? "") } : { html: String(answer?.html ?? "") };
 }
 
+// Markdown that carries structure or emphasis worth keeping: a heading, a list item, a table row, a quote, a
+// fence (at the start of a line), or bold, italic, a link.
+const FORMATTED = /^(?:#{1,6}\s|\s*(?:[-*+]|\d{1,3}[.)])\s+\S|\s*\|.*\||>|```)|\*\*\S[^*]*\*\*|__\S[^_]*__|(?:^|[\s(])[*_]\S[^*_\n]*[*_](?=[\s.,;:!?)]|$)|\[[^\]\n]+\]\([^)\s]+\)/m;
+
+/** Whether a draft has formatting (headings, lists, tables, emphasis, links) that plain text would lose. */
+export function isFormatted(markdown) {
+  return FORMATTED.test(String(markdown ?? ""));
+}
+
+/** The draft as plain text: heading marks, emphasis and link syntax dropped; list markers and lines kept. */
+export function plainText(markdown) {
+  return String(markdown ?? "")
+    .replace(/^#{1,6}\s+/gm, "")
+    .replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, "$1 ($2)")
+    .replace(/(\*\*|__)(\S[^*_]*?)\1/g, "$2")
+    .replace(/(^|[\s(])[*_](\S[^*_\n]*?)[*_](?=[\s.,;:!?)]|$)/gm, "$1$2");
+}
+
 /**
- * Puts a draft in at the cursor: Word gets a rendered .docx (headings, lists and tables keep the document's
- * styles), Outlook compose rendered HTML, any other host the plain text. Returns how: "docx", "html" or "text".
+ * Puts a draft in at the cursor. A formatted draft goes into Word as a rendered .docx (insertFileFromBase64:
+ * headings, lists and tables take the document's styles); Outlook compose gets rendered HTML; anything else,
+ * and a plain draft in Word, goes in as text (insertText). Returns how: "docx", "html" or "text".
  */
 export async function insertDraft(host, markdown) {
-  if (typeof host.insertRendered === "function" && can(host, "insertDocx")) {
-    await host.insertRendered(await render(markdown, "docx"), "cursor");
+  const text = plainText(markdown);
+  const rendered = typeof host.insertRendered === "function";
+  if (rendered && isFormatted(markdown) && can(host, "insertDocx")) {
+    // `text` rides along for a host that can only show text (the preview records the .docx and shows that).
+    await host.insertRendered({ ...(await render(markdown, "docx")), text }, "cursor");
     return "docx";
   }
-  if (typeof host.insertRendered === "function" && host.kind === "outlook-compose" && can(host, "insertHtml")) {
-    await host.insertRendered(await render(markdown, "html"), "cursor");
+  if (rendered && host.kind === "outlook-compose" && can(host, "insertHtml")) {
+    await host.insertRendered({ ...(await render(markdown, "html")), text }, "cursor");
     return "html";
   }
-  if (typeof host.insertText === "function") await host.insertText(markdown, "cursor");
-  else await host.insertAtCursor(markdown);
+  if (typeof host.insertText === "function") await host.insertText(text, "cursor");
+  else await host.insertAtCursor(text);
   return "text";
 }
 

@@ -29,7 +29,9 @@ function describe(entry) {
     case "comment": return t("preview.log.comment", { on: entry.on, text: entry.text });
     case "insertBelow": return t("preview.log.below", { text: entry.text });
     case "insertText": case "insertAtCursor": return t("preview.log.insert", { mode: entry.mode ?? "cursor", text: entry.text });
-    case "insertRendered": return t("preview.log.rendered", { mode: entry.mode, text: entry.html ?? entry.text });
+    case "insertRendered":
+      return entry.docx_base64 ? t("preview.log.docx", { mode: entry.mode, text: entry.text })
+        : t("preview.log.rendered", { mode: entry.mode, text: entry.html ?? entry.text });
     case "undo": return t("preview.log.undo");
     case "selectParagraph": return t("preview.log.select", { id: entry.id });
     case "openReply": return t("preview.log.reply", { text: entry.text });

@@ -4,6 +4,9 @@ and opens a drafted reply in a reply form. Uses the browser fixtures of tests/te
 from __future__ import annotations
 
 import base64
+import io
+import re
+import zipfile
 
 import pytest
 
@@ -16,15 +19,24 @@ expect = preview_browser.expect
 
 pytestmark = pytest.mark.browser
 
-DRAFT = "# Update\n\n- The pilot ended.\n- The report is due Friday."
+DRAFT = "# Update\n\n- The pilot ended.\n- The report is due Friday.\n\n| Item | Due |\n| --- | --- |\n| Report | Friday |"
+PLAIN_DRAFT = "Thank you all for your work on the pilot. The report is due on Friday."
 
-# Stands in for a Word that has insertDocx (the preview cannot show a .docx): records what it was given.
-WORD_WITH_DOCX = """() => {
+# A Word without insertFileFromBase64 (the preview's word mode has it): drafts go in as text.
+WORD_WITHOUT_DOCX = """() => {
   const host = window.__drafterHost;
   const capabilities = host.capabilities.bind(host);
-  host.capabilities = () => ({ ...capabilities(), insertDocx: { available: true, reason: "" } });
-  host.insertRendered = async (rendered, mode) => { host.log.push({ op: "insertRendered", mode, ...rendered }); };
+  host.capabilities = () => ({ ...capabilities(), insertDocx: { available: false, reason: "Not in this Word." } });
 }"""
+
+
+def paragraph_styles(docx_base64: str) -> list[tuple[str, str]]:
+    """(style, text) of each paragraph of a .docx's body, tables included."""
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(docx_base64))) as package:
+        xml = package.read("word/document.xml").decode()
+    paragraphs = re.findall(r"<w:p[ >].*?</w:p>", xml, flags=re.S)
+    return [((re.search(r'<w:pStyle w:val="([^"]+)"', p) or [None, "Normal"])[1],
+             "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", p))) for p in paragraphs]
 
 
 def switch(page, served, mode):
@@ -32,8 +44,8 @@ def switch(page, served, mode):
     page.wait_for_selector("#signed-in:not([hidden])")
 
 
-def draft(page, upstream, instruction="Tell the team the pilot ended"):
-    upstream.queue_reply(DRAFT)
+def draft(page, upstream, instruction="Tell the team the pilot ended", reply=DRAFT):
+    upstream.queue_reply(reply)
     page.check('input[name="job"][value="draft"]')
     page.fill("#draft-instruction", instruction)
     page.click("#run")
@@ -49,22 +61,41 @@ def test_word_offers_its_six_jobs_and_inserts_a_draft_as_a_rendered_docx(page, u
     visible = [radios.nth(i).get_attribute("value") for i in range(radios.count()) if radios.nth(i).is_visible()]
     assert visible == ["rewrite", "proofread", "translate", "summarize", "draft", "review"]
     expect(page.locator('input[name="job"][value="reply"]')).to_be_hidden()
-    page.evaluate(WORD_WITH_DOCX)
     draft(page, upstream)
     page.click("#insert-draft")
     expect(page.locator("#status-text")).to_have_text("Inserted at the cursor.")
     inserted = [entry for entry in log(page) if entry["op"] == "insertRendered"]
     assert len(inserted) == 1 and inserted[0]["mode"] == "cursor"
-    assert base64.b64decode(inserted[0]["docx_base64"])[:2] == b"PK"  # a real .docx (a zip) from /documents/render
+    assert [entry["op"] for entry in log(page)][-2:] == ["insertRendered", "stampProvenance"]
+    # the .docx from /documents/render, as Word's insertFileFromBase64 gets it: its heading and list items carry
+    # Word's built-in style names, which take the styles of the document they go into; the table is a table
+    styles = paragraph_styles(inserted[0]["docx_base64"])
+    assert ("Heading1", "Update") in styles
+    assert ("ListBullet", "The pilot ended.") in styles and ("ListBullet", "The report is due Friday.") in styles
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(inserted[0]["docx_base64"]))) as package:
+        assert "<w:tbl>" in package.read("word/document.xml").decode()
+    document = page.input_value("#doc")  # the preview shows it as text: no Markdown marks
+    assert "Update\n\n- The pilot ended." in document and "# Update" not in document
+    expect(page.locator("#host-log li").first).to_contain_text("Inserted a Word document (cursor)")
 
 
-def test_word_without_insert_docx_inserts_the_plain_text(page, upstream):
+def test_a_plain_draft_goes_into_word_through_insert_text(page, upstream):
+    draft(page, upstream, reply=PLAIN_DRAFT)
+    page.click("#insert-draft")
+    expect(page.locator("#status-text")).to_have_text("Inserted at the cursor.")
+    # no formatting to keep: plain text at the cursor, then its request id in the document (provenance)
+    assert [entry["op"] for entry in log(page)][-2:] == ["insertText", "stampProvenance"]
+    assert log(page)[-2]["text"] == PLAIN_DRAFT and log(page)[-2]["mode"] == "cursor"
+    assert PLAIN_DRAFT in page.input_value("#doc")
+
+
+def test_word_without_insert_docx_inserts_a_formatted_draft_as_text(page, upstream):
+    page.evaluate(WORD_WITHOUT_DOCX)
     draft(page, upstream)
     page.click("#insert-draft")
     expect(page.locator("#status-text")).to_have_text("Inserted at the cursor.")
-    # the draft goes in as text, then its request id is recorded in the document (provenance)
-    assert [entry["op"] for entry in log(page)][-2:] == ["insertText", "stampProvenance"]
-    assert "The report is due Friday." in page.input_value("#doc")
+    entry = log(page)[-2]
+    assert entry["op"] == "insertText" and entry["text"].startswith("Update\n\n- The pilot ended.")
 
 
 def test_outlook_compose_drafts_an_email_and_inserts_it_as_html(page, served, upstream):

@@ -56,7 +56,7 @@
 // @property {(text: string, mode?: InsertMode) => Promise<void>} insertText
 // @property {(rendered: {docx_base64?: string, html?: string, text?: string}, mode?: InsertMode) => Promise<void>}
 //     insertRendered   Word inserts docx_base64 (insertFileFromBase64) or html; Outlook inserts html, or
-//     `text` when the message body is plain text.
+//     `text` when the message body is plain text; the preview records the .docx or HTML and shows `text`.
 // @property {(text: string, options?: {as?: ApplyAs}) => Promise<void>} applyResult
 //     put a result back where the last read came from, as a replacement, a tracked replacement, a new
 //     paragraph below, or a comment on it.

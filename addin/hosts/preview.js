@@ -12,6 +12,12 @@ export { HostError };
 
 export const PREVIEW_MODES = Object.freeze(["word", "outlook-read", "outlook-compose"]);
 
+// A .docx comes with its text for the preview to show; without it there is nothing the preview can put in.
+const NO_TEXT = {
+  en: "The preview shows a Word document as its text, and none came with it.",
+  fr: "L'aperçu montre un document Word sous forme de texte, et aucun texte ne l'accompagnait.",
+};
+
 const CHANGED = "The document changed since Drafter read it. Select the text again and run once more.";
 const NOTHING_TO_UNDO = "There is nothing to undo.";
 const ALL_SETS = { isSetSupported: () => true };  // the preview has every requirement set...
@@ -19,13 +25,11 @@ const ALL_SETS = { isSetSupported: () => true };  // the preview has every requi
 const PREVIEW_ONLY = {
   en: {
     fileAsDocx: "The preview has no .docx file; the document's text is summarized instead.",
-    insertDocx: "The preview cannot show a Word document; formatted results are inserted as text.",
     attachments: "The preview message has no attachments.",
     pinning: "The preview has only one message.",
   },
   fr: {
     fileAsDocx: "L'aperçu n'a pas de fichier .docx ; le texte du document est résumé à la place.",
-    insertDocx: "L'aperçu ne peut pas afficher un document Word ; les résultats mis en forme sont insérés comme texte.",
     attachments: "Le message d'aperçu n'a pas de pièces jointes.",
     pinning: "L'aperçu n'a qu'un seul message.",
   },
@@ -151,6 +155,26 @@ export class PreviewHost {
 
   /** @param {string} text @param {"cursor" | "replace" | "end"} [mode] */
   async insertText(text, mode = "cursor") {
+    const selection = this.#insert(text, mode);
+    this.#record({ op: "insertText", mode, text, selection });
+  }
+
+  /**
+   * A rendered result is recorded as given (a .docx as its base64, as Word's insertFileFromBase64 would get it;
+   * HTML as its markup) and shown as text: the HTML's text, or the `text` that comes with a .docx.
+   */
+  async insertRendered(rendered, mode = "cursor") {
+    const docx = typeof rendered?.docx_base64 === "string" && rendered.docx_base64 ? rendered.docx_base64 : null;
+    requireCapability(this.capabilities(), docx ? "insertDocx" : "insertHtml");
+    const html = typeof rendered?.html === "string" ? rendered.html : null;
+    if (html === null && typeof rendered?.text !== "string") throw new HostError(NO_TEXT[this.language]);
+    const text = html !== null && !docx ? htmlToText(html) : String(rendered.text);
+    this.#insert(text, mode);
+    this.#record(docx ? { op: "insertRendered", mode, docx_base64: docx, text } : { op: "insertRendered", mode, html, text });
+  }
+
+  /** Put text at the cursor, over the target, or at the end; returns the selection it was asked at. */
+  #insert(text, mode) {
     requireCapability(this.capabilities(), mode === "replace" ? "replace" : "insertHtml");
     if (!INSERT_MODES.includes(mode)) throw new HostError(`Unknown insert mode: ${mode}`);
     const { value, selectionStart, selectionEnd } = this.textarea;
@@ -165,18 +189,7 @@ export class PreviewHost {
       this.#write(before + text + after, at, at);
     }
     this.target = mode === "replace" ? { start: this.last.start, end: this.last.start + text.length, text } : null;
-    this.#record({ op: "insertText", mode, text, selection: [selectionStart, selectionEnd] });
-  }
-
-  /** HTML (or docx, which the preview cannot show) is recorded, and its text inserted. */
-  async insertRendered(rendered, mode = "cursor") {
-    requireCapability(this.capabilities(), "insertHtml");
-    const html = typeof rendered?.html === "string" ? rendered.html : null;
-    const text = html !== null ? htmlToText(html) : String(rendered?.text ?? "");
-    if (html === null && typeof rendered?.text !== "string") throw new HostError(PREVIEW_ONLY[this.language].insertDocx);
-    await this.insertText(text, mode);
-    this.log.pop();
-    this.#record({ op: "insertRendered", mode, html, text });
+    return [selectionStart, selectionEnd];
   }
 
   /**
