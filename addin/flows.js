@@ -104,6 +104,37 @@ export async function insertDraft(host, markdown) {
   return "text";
 }
 
+// Where a reply's quoted thread starts in a message body as text: Outlook's rule line, an "Original Message"
+// banner, a "From: / Sent:" header (English or French), an "On ... wrote:" line, or ">" quoting.
+const THREAD_STARTS = [
+  /^_{10,}[ \t]*$/m,
+  /^-{2,}\s*(?:Original Message|Message d['’]origine)\s*-{2,}/im,
+  /^(?:From|De)[ \t\u00a0]?:.*\r?\n(?:Sent|Date|Envoyé)[ \t\u00a0]?:/im,
+  /^(?:On\s.+\swrote|Le\s.+\sa\s+écrit)[ \t\u00a0]?:[ \t]*$/im,
+  /^>/m,
+];
+
+/** A message being written, split into the new text and the thread quoted below it ("" when none). */
+export function splitReply(text) {
+  const body = String(text ?? "");
+  const starts = THREAD_STARTS.map((pattern) => pattern.exec(body)?.index).filter((index) => index !== undefined);
+  if (!starts.length) return { draft: body.trim(), thread: "" };
+  const at = Math.min(...starts);
+  return { draft: body.slice(0, at).trim(), thread: body.slice(at).trim() };
+}
+
+/**
+ * What Coach reviews in a message being written: the selection, or the new text above the quoted thread; and
+ * the thread itself as the context, so unanswered questions in it are found. {text, scope, thread}
+ */
+export async function coachMaterial(host) {
+  const { text: body } = await host.readAll();
+  const { draft, thread } = splitReply(body);
+  const selected = await host.getSelectionOrBody();
+  if (selected.scope === "selection") return { text: selected.text, scope: "selection", thread };
+  return { text: draft, scope: "body", thread };
+}
+
 /** The thread as the reply's context: the message body as text (what the model answers). */
 export async function replyContext(host) {
   const { text } = await host.readAll();

@@ -59,6 +59,7 @@ const host = new PreviewHost({
   mode,
   textarea: mode === "outlook-compose" ? $("compose-body") : $("doc"),
   message: $("message-body"),
+  thread: $("thread"),
   subject: $("read-subject").textContent,
   onRecord: record,
   language: i18n.language ?? navigator.language,

@@ -12,7 +12,7 @@
 import { ApiError, apiFetch, hostNameOf, setHostName, setTokenProvider, streamJob } from "./api.js";
 import { APPLY_OPTIONS, applyResult, canUndo, capabilitiesOf } from "./apply.js";
 import { diffWords, renderDiff } from "./diff.js";
-import { PRESET_JOBS, insertDraft, jobsFor, openReply, replyContext, summaryRequest } from "./flows.js";
+import { PRESET_JOBS, coachMaterial, insertDraft, jobsFor, openReply, replyContext, summaryRequest } from "./flows.js";
 import { describeGuard } from "./guard_notice.js";
 import { PROPERTY } from "./hosts/provenance.js";
 import { pickLanguage } from "./i18n.js";
@@ -306,6 +306,16 @@ export function createPane({ host, root = document, auth, i18n }) {
       body.format = $("summarize-format").value;
       const left = skipped.map((item) => `${item.name} (${item.reason})`).join(", ");
       return { body, scope, notice: [notice, left ? t("flow.skipped", { list: left }) : ""].filter(Boolean).join(" ") };
+    }
+    if (job === "review" && host.kind === "outlook-compose") {
+      // Coach: the new text (or the selection) with the thread it answers as context.
+      const { text, scope, thread } = await coachMaterial(host);
+      if (!text.trim()) throw invalidRequest("invalid.empty");
+      const aspects = [...f.aspects].filter((box) => box.checked).map((box) => box.value);
+      if (!aspects.length) throw invalidRequest("invalid.aspects");
+      const context = [$("review-context").value.trim(), thread].filter(Boolean).join("\n\n");
+      return { body: context ? { text, aspects, context } : { text, aspects }, scope,
+        notice: thread ? t("flow.threadContext") : "" };
     }
     const { text, scope } = await host.getSelectionOrBody();
     if (!text.trim()) throw invalidRequest("invalid.empty");

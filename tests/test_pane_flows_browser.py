@@ -135,3 +135,41 @@ def test_outlook_read_drafts_a_reply_and_opens_it_in_a_reply_form(page, served, 
     sent = upstream.requests[-1]["json"]["messages"]
     assert "Say yes" in str(sent) and page.text_content("#message-body").split()[0] in str(sent)
     expect(page.locator("#reply")).to_be_visible()
+
+
+def test_outlook_compose_coach_reviews_the_new_text_with_the_thread_it_answers_as_context(page, served, upstream):
+    switch(page, served, "outlook-compose")
+    page.check('input[name="job"][value="review"]')
+    expect(page.locator('input[name="job"][value="review"] + span')).to_have_text("Coach")
+    upstream.queue_reply('[{"aspect": "completeness", "quote": "the partner list is coming", '
+                         '"comment": "Jordan needs the list by 20 March; no date is given.", '
+                         '"suggestion": "Say when the list will be sent."}]')
+    with page.expect_request("**/api/v1/review") as sent:
+        page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    body = sent.value.post_data_json
+    # the new text above the quoted thread is what is coached; the thread goes along as context
+    assert body["text"].startswith("Hi Jordan,") and body["text"].endswith("Ms. Tremblay")
+    assert "Following our call" not in body["text"]
+    assert body["context"].startswith("________________________________\nFrom: Jordan Lee (Finance)")
+    assert "Could you confirm whether a one-year renewal still works" in body["context"]
+    assert set(body["aspects"]) == {"tone", "clarity", "completeness"}
+    expect(page.locator("#flow-notice")).to_contain_text("went along as context")
+    expect(page.locator("#details")).to_contain_text("Jordan needs the list by 20 March")
+    # a selection is coached alone, still with the thread as context
+    page.locator("#compose-body").evaluate("(box) => box.setSelectionRange(12, 60)")
+    upstream.queue_reply("[]")
+    with page.expect_request("**/api/v1/review") as sent:
+        page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    body = sent.value.post_data_json
+    assert body["text"] == page.input_value("#compose-body")[12:60] and "Could you confirm" in body["context"]
+
+
+def test_outlook_read_summarizes_the_earlier_messages_of_the_thread_too(page, served, upstream):
+    switch(page, served, "outlook-read")
+    upstream.queue_reply("- Finance offers one year.")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    prompt = str(upstream.requests[-1]["json"]["messages"])
+    assert "Can finance confirm by 15 March" in prompt  # from "Earlier in the thread", below the message

@@ -61,6 +61,7 @@ export class PreviewHost {
    * @param {"word" | "outlook-read" | "outlook-compose"} [options.mode]
    * @param {HTMLTextAreaElement} [options.textarea]   the document (word) or the draft (outlook-compose)
    * @param {HTMLElement} [options.message]            the read-only message body (outlook-read): its value or text
+   * @param {HTMLElement} [options.thread]             the earlier messages of its thread (<li>s), quoted below it
    * @param {string} [options.subject]                 the message's subject (outlook-read)
    * @param {(entry: object) => void} [options.onRecord]  told of each recorded request (the page's visible log)
    * @param {string} [options.language]                the pane's language, for capability reasons
@@ -68,13 +69,15 @@ export class PreviewHost {
    */
   constructor(options = {}) {
     if (typeof HTMLTextAreaElement !== "undefined" && options instanceof HTMLTextAreaElement) options = { textarea: options };
-    const { mode = "word", textarea = null, message = null, subject = "", onRecord = () => {}, language = "en" } = options;
+    const { mode = "word", textarea = null, message = null, thread = null, subject = "", onRecord = () => {},
+      language = "en" } = options;
     if (!PREVIEW_MODES.includes(mode)) throw new HostError(`Unknown preview mode: ${mode}`);
     this.kind = mode;
     this.name = mode;
     this.application = "preview";  // what the audit trail records, whichever host it stands in for
     this.textarea = textarea;
     this.message = message;
+    this.thread = thread;
     this.subject = subject;
     this.language = /^fr\b/i.test(language) ? "fr" : "en";
     this.onRecord = onRecord;
@@ -288,8 +291,11 @@ export class PreviewHost {
   /** The preview's document never changes under the pane. */
   async onContextChanged() {}
 
+  /** The message read, with the earlier messages of its thread quoted below it as Outlook's body has them. */
   #messageText() {
-    return this.message.value ?? this.message.textContent;
+    const body = this.message.value ?? this.message.textContent;
+    const earlier = [...(this.thread?.querySelectorAll("li") ?? [])].map((item) => item.textContent.trim()).filter(Boolean);
+    return earlier.length ? `${body}\n\n________________________________\n\n${earlier.join("\n\n")}` : body;
   }
 
   #checkedTarget() {
