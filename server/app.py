@@ -22,6 +22,7 @@ from server.llm.service import ModelGateway
 from server.llm.tokens import TokenCounter, TokenizerUnavailable
 from server.logging_setup import configure_logging
 from server.manifest_cli import manifest_cli
+from server.observability.service import Observability
 from server.policy import load_policy
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     app.json.sort_keys = False
     os.makedirs(app.instance_path, exist_ok=True)
-    configure_logging(settings["LOG_LEVEL"])
+    configure_logging(settings["LOG_LEVEL"], settings["LOG_FORMAT"])
 
     try:
         policy = load_policy(settings["POLICY_FILE"])
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     PolicyGuard().init_app(app)
     AuditLog().init_app(app)
     Quotas().init_app(app)  # reads token use from the audit store
+    Observability().init_app(app)  # wraps the models above; its request clock starts before every other hook
 
     register_error_handlers(app)
     register_blueprints(app)

@@ -168,6 +168,16 @@ def _version(value: str) -> str:
     return text
 
 
+def _metrics_token(value: str) -> str:
+    """A secret the scraper sends as a bearer token: long enough that guessing it is hopeless, and only visible
+    ASCII, so it fits an Authorization header as written."""
+    text = str(value).strip()
+    if not re.fullmatch(r"[\x21-\x7e]{32,512}", text):
+        raise ValueError("must be 32 to 512 visible ASCII characters without spaces (e.g. the output of "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    return text
+
+
 def _name_list(value: str) -> list[str]:
     """Comma-separated names (app role values), kept as written: role values are case-sensitive."""
     return [part.strip() for part in str(value).split(",") if part.strip()]
@@ -247,6 +257,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POLICY_FILE", _str, "", "presets, guard rules, quotas, routing (YAML or JSON)"),
     Setting("INSTANCE_PATH", _str, "", "folder for the dev signing key, certificates and caches"),
     Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info", "log level"),
+    Setting("LOG_FORMAT", _choice("json", "text"), "",
+            "json (one object per line) or text; default json, text in dev mode (make run)"),
+    Setting("METRICS_TOKEN", _metrics_token, "",
+            "bearer token GET /metrics requires; without it /metrics is off in entra mode"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -367,6 +381,8 @@ def _check_combinations(config: dict) -> None:
     _check_manifest_ids(config)
     _check_app_id_uri(config)
     public = urlsplit(config["PUBLIC_URL"])
+    # people read a dev server's log in a terminal; production logs go to a collector that parses JSON
+    config["LOG_FORMAT"] = config["LOG_FORMAT"] or ("text" if config["AUTH_MODE"] == "dev" else "json")
     if config["AUTH_MODE"] == "dev":
         if not is_loopback_host(public.hostname) and not config["DEV_ALLOW_NON_LOOPBACK"]:
             raise ConfigError(f"{PREFIX}AUTH_MODE: dev mode only runs on loopback (DRAFTER_PUBLIC_URL is "

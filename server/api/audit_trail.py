@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from flask import after_this_request, current_app, g, request
 
 from server.governance.job_audit import JobAudit, host_of
+from server.observability.request_hooks import EXTENSION as METRICS
 
 log = logging.getLogger(__name__)
 CONTENT_FIELDS = ("instruction", "text", "context", "focus")
@@ -35,10 +36,17 @@ def content_input(body: dict) -> str:
 
 
 def writer() -> Callable[[dict], None]:
-    """Appends a record to this app's audit store; usable after the request context is gone (streams)."""
+    """Appends a record to this app's audit store, and counts the job in the metrics from that same record (so
+    the two always agree); usable after the request context is gone (streams)."""
     audit = current_app.extensions["drafter.audit"]
+    metrics = current_app.extensions[METRICS]
 
     def write(record: dict) -> None:
+        try:
+            metrics.job_recorded(record)
+        except Exception as exc:  # a metrics bug must not cost the audit record
+            log.error("job not counted in metrics: request %s: %s: %s", record.get("request_id"),
+                      type(exc).__name__, exc)
         try:
             audit.record(record)
         except Exception as exc:  # the caller has its answer; the failure is for the operators

@@ -9,6 +9,7 @@ from server.auth.access import check_role, check_use
 from server.auth.service import remember_failure
 from server.auth.tokens import MalformedAuthorization
 from server.errors import InvalidRequest, Unauthorized
+from server.observability.request_hooks import identify_user
 
 
 def authenticate() -> None:
@@ -21,6 +22,7 @@ def authenticate() -> None:
     except Unauthorized as error:
         remember_failure(error)
         raise
+    identify_user(principal)  # the request's log lines carry the user's pseudonym from here on
     config = current_app.config
     check_use(principal, allowed_roles=config["ALLOWED_ROLES"], allowed_groups=config["ALLOWED_GROUPS"])
     g.principal = principal

@@ -7,6 +7,7 @@ import time, and is made again if the process was forked since.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable
@@ -28,4 +29,5 @@ def in_background(fn: Callable[..., Any], *args: Any) -> Future:
             _pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="drafter-overlap")
             _pool_pid = os.getpid()
         pool = _pool
-    return pool.submit(fn, *args)
+    # in a copy of the caller's context: a log line of the work names the request it serves
+    return pool.submit(contextvars.copy_context().run, fn, *args)

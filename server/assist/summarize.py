@@ -15,6 +15,7 @@ closes running streams.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextvars
 import itertools
 import logging
 import threading
@@ -116,7 +117,8 @@ class Summarizer:
             for i, job in enumerate(jobs):
                 if self.ctx.cancelled.is_set():
                     raise Cancelled("the request was cancelled")
-                pending[executor.submit(work, job)] = i
+                # in a copy of this thread's context: the worker's log lines name the request it serves
+                pending[executor.submit(contextvars.copy_context().run, work, job)] = i
             results: list = [None] * len(pending)
             yield ("progress", {"stage": stage, "done": 0, "total": len(results)})
             done = 0
