@@ -168,6 +168,28 @@ def _version(value: str) -> str:
     return text
 
 
+FRAME_ANCESTOR = re.compile(r"^https://(\*\.)?([a-z0-9.-]+)(:[0-9]{1,5})?$")
+
+
+def _frame_ancestors(value: str) -> list[str]:
+    """Extra origins that may frame the Office pages, comma-separated: https://host[:port] or https://*.domain.
+    Each goes verbatim into a Content-Security-Policy header, so anything but that shape is refused: a quote, a
+    semicolon or a keyword would change the policy, http would let a network attacker frame the pane, and a bare
+    wildcard (https://*, https://*.com) would let the whole web frame it."""
+    origins = []
+    for item in (part.strip().lower().rstrip("/") for part in str(value).split(",")):
+        if not item:
+            continue
+        match = FRAME_ANCESTOR.match(item)
+        labels = match.group(2).split(".") if match else []
+        if (not match or len(labels) < 2 or not all(DNS_LABEL.match(label) for label in labels)
+                or (match.group(3) and not 0 < int(match.group(3)[1:]) < 65536)):
+            raise ValueError(f"{item!r} is not an https origin such as https://office.example.gov or "
+                             "https://*.example.gov (a host of at least two labels, no path, quotes or keywords)")
+        origins.append(item)
+    return origins
+
+
 def _metrics_token(value: str) -> str:
     """A secret the scraper sends as a bearer token: long enough that guessing it is hopeless, and only visible
     ASCII, so it fits an Authorization header as written."""
@@ -208,6 +230,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("APP_ID_URI", _str, "", "the Entra application ID URI, api://<host[:port] of PUBLIC_URL>/<client-id>"),
     Setting("TENANT_IDS", _guid_list, [], "comma-separated tenant allow-list"),
     Setting("AUTHORITY_HOST", _authority, "https://login.microsoftonline.com", "Entra authority host"),
+    Setting("EXTRA_FRAME_ANCESTORS", _frame_ancestors, [],
+            "https origins Office uses that Drafter does not list yet, allowed to frame the task pane"),
     Setting("CLIENT_CERTIFICATE_PATH", _str, "",
             "PEM file with the app's private key and certificate (instead of DRAFTER_CLIENT_SECRET)"),
     Setting("ALLOWED_ROLES", _name_list, [], "if set, only users with one of these app roles may use Drafter"),

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from flask import Flask
 
-from server.api import addin
+from server.api import addin, security
 from server.api.errors import register_error_handlers
 from tests.conftest import ROOT, skip_or_fail
 
@@ -23,9 +23,12 @@ NODE_TIMEOUT_S = 120
 
 @pytest.fixture
 def static_client():
-    """The blueprint with the app's real error handler, independent of the model and auth set-up."""
+    """The blueprint with the app's real error handler and security headers, independent of the model and auth
+    set-up."""
     app = Flask(__name__, static_folder=None)
+    app.config.update(AUTH_MODE="dev", PUBLIC_URL="https://localhost:3000")
     register_error_handlers(app)
+    security.init_app(app)
     app.register_blueprint(addin.bp)
     return _Buffered(app.test_client())
 

@@ -16,9 +16,11 @@ ORIGIN = "https://drafter.agency.test"
 CLIENT = "0C5F3D2E-0000-4000-8000-0000000D12AF"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 OTHER_TENANT = "11111111-2222-4333-8444-555555555555"
-OFFICE_ANCESTORS = {"'self'", "https://*.officeapps.live.com", "https://*.sharepoint.com", "https://outlook.office.com",
+OFFICE_ANCESTORS = {"https://*.officeapps.live.com", "https://*.sharepoint.com", "https://outlook.office.com",
                     "https://outlook.office365.com", "https://outlook.cloud.microsoft", "https://*.office.com",
                     "https://*.microsoft365.com", "https://*.cloud.microsoft"}
+OFFICE_JS = ["https://appsforoffice.microsoft.com", "https://officeapis.public.onecdn.static.microsoft",
+             "https://ajax.aspnetcdn.com/ajax/3.5/MicrosoftAjax.js"]
 
 
 def entra(app_config, **overrides):
@@ -50,7 +52,7 @@ def test_the_office_pages_may_be_framed_by_office_and_load_office_js(app_config,
     assert "X-Frame-Options" not in response.headers
     directives = policy(response)
     assert set(directives["frame-ancestors"]) == OFFICE_ANCESTORS
-    assert directives["script-src"] == ["'self'", "https://appsforoffice.microsoft.com"]
+    assert directives["script-src"] == ["'self'", *OFFICE_JS]
     assert directives["connect-src"] == ["'self'", "https://login.microsoftonline.com"]
     assert directives["frame-src"] == ["'self'", "https://login.microsoftonline.com"]
     assert directives["default-src"] == ["'self'"] and directives["object-src"] == ["'none'"]
@@ -69,7 +71,7 @@ def test_the_configured_authority_is_the_one_msal_may_call(app_config):
 def test_the_preview_keeps_the_strict_policy(app_config):
     directives = policy(get(make_client(entra(app_config)), "/addin/preview.html"))
     assert directives["script-src"] == ["'self'"]
-    assert directives["frame-ancestors"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]  # Office never frames the preview
     assert directives["connect-src"] == ["'self'"]
 
 

@@ -6,7 +6,7 @@ import uuid
 
 from flask import g, request
 
-from server.api import addin, admin, admin_page, assist, dev, documents, health, manifest, meta, pages
+from server.api import addin, admin, admin_page, assist, dev, documents, health, manifest, meta, pages, security
 from server.api.metrics import bp as metrics_bp
 from server.observability import log_context
 
@@ -27,6 +27,7 @@ def _echo_request_id(response):
 
 def register_blueprints(app) -> None:
     app.before_request(_assign_request_id)
+    security.init_app(app)  # headers on every response; a CORS preflight is refused before authentication
     if app.config["AUTH_MODE"] == "dev" and not app.config["DEV_ALLOW_NON_LOOPBACK"]:
         app.before_request(dev.loopback_only)
     app.after_request(_echo_request_id)

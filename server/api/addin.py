@@ -28,37 +28,6 @@ CONTENT_TYPES = {
 }
 HIDDEN_FOLDERS = {"node_modules"}
 
-# Pages load only this origin's modules and call only this origin.
-PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-               "frame-ancestors 'self'")
-# The Office pages (the task pane and its sign-in dialog) also load Office.js from Microsoft's CDN (required),
-# are framed by the Office hosts (Word and Outlook on the web, the desktop apps' web views), and let MSAL.js
-# call the Entra authority (token endpoint, metadata) and frame it for silent renewal. No X-Frame-Options:
-# frame-ancestors is what browsers and Office's web views honour, and XFO cannot list several origins.
-OFFICE_PAGES = {"taskpane.html", "signin.html"}
-OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
-OFFICE_FRAME_ANCESTORS = (
-    "'self'", "https://*.officeapps.live.com", "https://*.sharepoint.com", "https://outlook.office.com",
-    "https://outlook.office365.com", "https://outlook.cloud.microsoft", "https://*.office.com",
-    "https://*.microsoft365.com", "https://*.cloud.microsoft",
-)
-
-
-def office_page_policy(authority_host: str) -> str:
-    """The CSP of the Office pages; `authority_host` is the configured Entra sign-in origin."""
-    authority = _origin(authority_host) or "https://login.microsoftonline.com"
-    return (f"default-src 'self'; script-src 'self' {OFFICE_JS_ORIGIN}; style-src 'self'; "
-            f"img-src 'self' data:; connect-src 'self' {authority}; frame-src 'self' {authority}; "
-            f"font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-            f"frame-ancestors {' '.join(OFFICE_FRAME_ANCESTORS)}")
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(str(url or ""))
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else ""
-
-
 @bp.get("/addin/config.json")
 def config_json():
     """How the pane signs in. Entra: the app's client id, the scope to ask for, and the authority (the one
@@ -98,10 +67,5 @@ def static_file(path: str):
         raise NotFound()
     response = send_from_directory(ADDIN_DIR, path, mimetype=CONTENT_TYPES[suffix].split(";")[0])
     response.headers["Content-Type"] = CONTENT_TYPES[suffix]
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.no_cache = True  # revalidate (ETag) so an edited module is picked up at once
-    if suffix == ".html":
-        response.headers["Content-Security-Policy"] = (
-            office_page_policy(current_app.config.get("AUTHORITY_HOST", "")) if path in OFFICE_PAGES else PAGE_POLICY)
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return response  # its security headers (the Office pages' CSP among them): server/api/security.py

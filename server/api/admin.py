@@ -46,5 +46,4 @@ def usage():
 def _attachment(data: bytes, content_type: str, filename: str) -> Response:
     response = Response(data, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -7,35 +7,16 @@ this origin. It is never framed: no Office host shows it, and MSAL is told not t
 """
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from server.api.addin import ADDIN_DIR
 
 bp = Blueprint("admin_page", __name__)
 PAGE = ADDIN_DIR / "admin" / "admin.html"
-DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
-
-
-def admin_page_policy(auth_mode: str, authority_host: str) -> str:
-    connect = "'self'"
-    if auth_mode == "entra":
-        parts = urlsplit(str(authority_host or DEFAULT_AUTHORITY))
-        connect += f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else f" {DEFAULT_AUTHORITY}"
-    return (f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"connect-src {connect}; font-src 'self'; frame-src 'none'; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'")
 
 
 @bp.get("/admin")
 def dashboard():
-    config = current_app.config
     response = Response(PAGE.read_bytes(), content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = admin_page_policy(config["AUTH_MODE"],
-                                                                   config.get("AUTHORITY_HOST", ""))
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.no_cache = True
-    return response
+    return response  # its policy (connect-src with the authority, never framed): server/api/security.py

@@ -36,7 +36,6 @@ def download_name(name: str, suffix: str) -> str:
 def attachment(body: bytes, content_type: str, filename: str) -> Response:
     response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.no_cache = True
     return response
 
@@ -69,5 +68,4 @@ def icon(name: str):
         raise NotFound()
     response = send_from_directory(ICON_DIR, name, mimetype="image/png", max_age=ICON_MAX_AGE)
     response.cache_control.public = True
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template
 
-from server.api.addin import PAGE_POLICY
 from server.manifests.common import settings_from_config
 
 bp = Blueprint("pages", __name__)
@@ -41,11 +40,8 @@ def page_facts() -> dict:
 def page(template: str) -> Response:
     response = Response(render_template(f"pages/{template}", facts=page_facts()),
                         content_type="text/html; charset=utf-8")
-    response.headers["Content-Security-Policy"] = PAGE_POLICY
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.no_cache = True
-    return response
+    return response  # its CSP and other security headers: server/api/security.py
 
 
 @bp.get("/addin/help.html")
