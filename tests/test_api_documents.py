@@ -55,7 +55,6 @@ def test_extract_needs_a_token(client):
 @pytest.mark.parametrize(("kwargs", "field"), [
     ({"data": {"other": (io.BytesIO(b"hi"), "a.txt")}, "content_type": "multipart/form-data"}, "file"),
     ({"data": {"file": "not a file, a plain field"}, "content_type": "multipart/form-data"}, "file"),
-    ({"data": b"hello", "content_type": "text/plain"}, None),
     ({"data": b"{not json", "content_type": "application/json"}, None),
     ({"json": ["a", "list"]}, None),
     ({"json": {"filename": "a.txt"}}, "content_base64"),
@@ -65,6 +64,12 @@ def test_extract_needs_a_token(client):
 def test_extract_malformed_requests_are_400(client, auth_headers, kwargs, field):
     body = _error(client.post(EXTRACT, headers=auth_headers, **kwargs), 400, "invalid_request")
     assert body.get("field") == field
+
+
+def test_extract_takes_multipart_or_json_and_nothing_else(client, auth_headers):
+    body = _error(client.post(EXTRACT, headers=auth_headers, data=b"hello", content_type="text/plain"), 415,
+                  "unsupported_type")
+    assert "multipart/form-data" in body["message"] and "content_base64" in body["message"]
 
 
 @pytest.mark.parametrize(("data", "status", "code"), [
@@ -243,7 +248,7 @@ def test_render_invalid_bodies_are_400(client, auth_headers, body, field):
 
 
 def test_render_needs_json_and_a_token(client, auth_headers):
-    _error(client.post(RENDER, headers=auth_headers, data="# x", content_type="text/markdown"), 400, "invalid_request")
+    _error(client.post(RENDER, headers=auth_headers, data="# x", content_type="text/markdown"), 415, "unsupported_type")
     _error(client.post(RENDER, json={"markdown": "x", "format": "html"}), 401, "unauthorized")
 
 

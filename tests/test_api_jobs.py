@@ -114,14 +114,16 @@ def test_bad_rewrite_bodies(client, auth_headers, upstream, body, status, field)
     assert upstream.requests == []  # nothing reached the model
 
 
-@pytest.mark.parametrize(("data", "content_type", "message"), [
-    ("{not json", "application/json", "not valid JSON"),
-    ("[1, 2]", "application/json", "must be a JSON object"),
-    ("text=hello", "application/x-www-form-urlencoded", "Content-Type: application/json"),
+@pytest.mark.parametrize(("data", "content_type", "status", "message"), [
+    ("{not json", "application/json", 400, "not valid JSON"),
+    ("[1, 2]", "application/json", 400, "must be a JSON object"),
+    # JSON only: any other type is 415 unsupported_type (tests/test_security_headers.py tries every JSON endpoint)
+    ("text=hello", "application/x-www-form-urlencoded", 415, "Content-Type: application/json"),
 ])
-def test_malformed_bodies(client, auth_headers, data, content_type, message):
+def test_malformed_bodies(client, auth_headers, data, content_type, status, message):
     response = client.post("/api/v1/rewrite", headers=auth_headers, data=data, content_type=content_type)
-    assert response.status_code == 400
+    assert response.status_code == status
+    assert response.get_json()["error"] == {400: "invalid_request", 415: "unsupported_type"}[status]
     assert message in response.get_json()["message"]
 
 

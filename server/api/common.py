@@ -8,7 +8,7 @@ from flask import current_app, g, request
 from server.auth.access import check_role, check_use
 from server.auth.service import remember_failure
 from server.auth.tokens import MalformedAuthorization
-from server.errors import InvalidRequest, Unauthorized
+from server.errors import InvalidRequest, Unauthorized, UnsupportedType
 from server.observability.request_hooks import identify_user
 
 
@@ -45,8 +45,8 @@ def require_role(role: str):
 def json_body(*, cache: bool = True) -> dict:
     """The request's JSON object; cache=False keeps neither the raw body nor the parsed one on the request (a
     base64 file is 13 MB twice over), so the caller holds the only copy."""
-    if not request.is_json:
-        raise InvalidRequest("Send a JSON body with Content-Type: application/json.")
+    if not request.is_json:  # JSON only: a form or text/plain body is what a cross-site form could send
+        raise UnsupportedType("This address takes JSON only: send the body with Content-Type: application/json.")
     body = request.get_json(silent=True, cache=cache)
     if body is None:
         raise InvalidRequest("The body is not valid JSON.")

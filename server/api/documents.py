@@ -26,7 +26,7 @@ from server.assist.schemas import EXTRACT_REQUEST, MAX_FILE_BYTES, RENDER_REQUES
 from server.assist.sources import decode_file
 from server.documents import extract as extract_document
 from server.documents import render as renderer
-from server.errors import DrafterError, InvalidRequest, TooLarge
+from server.errors import DrafterError, InvalidRequest, TooLarge, UnsupportedType
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def _uploaded_file() -> tuple[str, bytes]:
             raise TooLarge(f"file is over {MAX_FILE_BYTES:,} bytes", field="file")
         return upload.filename or "", data
     if not request.is_json:
-        raise InvalidRequest(SEND_A_FILE)
+        raise UnsupportedType(SEND_A_FILE)
     body = json_body(cache=False)
     validate(EXTRACT_REQUEST, body)
     data = decode_file(body, "file")
