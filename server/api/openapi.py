@@ -3,11 +3,6 @@ from __future__ import annotations
 
 from server import __version__
 from server.api.admin_openapi import admin_paths
-from server.api.dev import TOKEN_REQUEST
-from server.assist.preset_schema import with_presets
-from server.assist.presets import KINDS as PRESET_KINDS
-from server.assist.presets import OUTPUTS as PRESET_OUTPUTS
-from server.assist.presets import Presets
 from server.assist.schemas import (
     EXTRACT_REQUEST,
     EXTRACT_RESULT,
@@ -31,18 +26,10 @@ ERROR = {
         "guard": {**GUARD, "description": "blocked_by_policy only: what the policy guard found"},
     },
 }
-_BILINGUAL = {"type": "object", "required": ["en"], "additionalProperties": {"type": "string"},
-              "description": "by language: en, and fr"}
-PRESET = {"type": "object", "required": ["id", "label", "kind", "description", "output", "needs_language"],
-          "properties": {
-              "id": {"type": "string"}, "kind": {"type": "string", "enum": list(PRESET_KINDS)},
-              "label": _BILINGUAL,
-              "description": {"type": "object", "additionalProperties": {"type": "string"},
-                              "description": "by language, like label; {} when the preset has none"},
-              "output": {"type": "string", "enum": list(PRESET_OUTPUTS),
-                         "description": "proofread: the result lists corrections"},
-              "needs_language": {"type": "boolean", "description": "the job must give `language` with it"},
-          }}
+PRESET = {"type": "object", "required": ["id", "label", "kind"], "properties": {
+    "id": {"type": "string"}, "kind": {"type": "string"}, "description": {"type": "string"},
+    "label": {"type": "object", "additionalProperties": {"type": "string"}},
+}}
 ME = {"type": "object", "required": ["tenant_id", "object_id", "roles"], "properties": {
     "tenant_id": {"type": "string"}, "object_id": {"type": "string"}, "name": {"type": "string"},
     "username": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
@@ -129,13 +116,12 @@ def _document_paths(paths: dict, schemas: dict) -> None:
     }}
 
 
-def build_openapi(public_url: str, *, dev_mode: bool = False, presets: Presets | None = None) -> dict:
-    """With `presets` (the deployment's), each job's `preset` lists the ids it accepts."""
+def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
     schemas = {"Error": ERROR, "Preset": PRESET, "Me": ME, "TokenQuota": TOKEN_QUOTA}
     paths: dict = {}
     for job, request_schema in REQUESTS.items():
         name = job.capitalize()
-        schemas[f"{name}Request"] = request_schema if presets is None else with_presets(request_schema, job, presets)
+        schemas[f"{name}Request"] = request_schema
         schemas[f"{name}Result"] = RESULTS[job]
         ok = _json(f"#/components/schemas/{name}Result", "The result")
         ok["content"]["text/event-stream"] = {"schema": {"type": "string", "description": SSE_DESCRIPTION}}
@@ -176,7 +162,11 @@ def build_openapi(public_url: str, *, dev_mode: bool = False, presets: Presets |
         paths["/dev/token"] = {"post": {
             "operationId": "devToken", "summary": "Dev mode only: issue an access token", "tags": ["dev"],
             "security": [],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": TOKEN_REQUEST}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["name", "email"], "additionalProperties": False, "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "email": {"type": "string", "format": "email"},
+                    "roles": {"type": "array", "maxItems": 20, "items": {"type": "string"}}}}}}},
             "responses": {"200": {"description": "A token", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["access_token"], "properties": {
                     "access_token": {"type": "string"}, "token_type": {"type": "string"},
