@@ -30,6 +30,6 @@ def configure_logging(level: str = "info", fmt: str = "text") -> None:
     logging.getLogger("server").setLevel(level.upper())
     # pypdf warns about every oddity of a damaged PDF (offsets, key names): the reader's own 422 says enough
     logging.getLogger("pypdf").setLevel(logging.ERROR)
-    # SQLAlchemy logs statements with their parameters at INFO, and an audit record's parameters are user ids
-    # and, with retention on, the text itself: never, whatever level the root logger is given
+    # SQLAlchemy's engine logs statements with their parameters at INFO, and an audit record's parameters are
+    # user ids and, with retention on, the text itself: never, whatever level "sqlalchemy" is given for debugging
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -158,6 +158,16 @@ def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
                                     "200": {"description": "Ready", "content": {"application/json": {"schema": health}}},
                                     "503": {"description": "Not ready", "content": {"application/json": {
                                         "schema": health}}}}}}
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    paths["/metrics"] = {"get": {
+        "operationId": "metrics", "summary": "Prometheus metrics (text exposition format 0.0.4)", "tags": ["health"],
+        "description": "With DRAFTER_METRICS_TOKEN set, send it as `Authorization: Bearer <token>` (not a user's access "
+                       "token). Without it, served in dev mode only.",
+        "security": [], "responses": {
+            "200": {"description": "The metrics", "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "401": {"description": "unauthorized: no or a wrong metrics token", "content": error},
+            "404": {"description": "not_found: metrics are off (entra mode without DRAFTER_METRICS_TOKEN)",
+                    "content": error}}}}
     if dev_mode:
         paths["/dev/token"] = {"post": {
             "operationId": "devToken", "summary": "Dev mode only: issue an access token", "tags": ["dev"],
