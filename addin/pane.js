@@ -401,7 +401,8 @@ export function createPane({ host, root = document, auth, i18n }) {
       // The final result is the cleaned text (preamble and fences removed), so it replaces what streamed.
       const text = resultText(job, result);
       sink.set(text);
-      renderDetails(ui.details, job, result, t, { onCite: capabilities.citations.available ? cite : undefined });
+      const citations = capabilities.citations;
+      renderDetails(ui.details, job, result, t, { onCite: citations.available ? cite : undefined, citeReason: citations.reason });
       showResultInfo(result);
       lastResult = job === "review" ? null : { job, text, requestId: typeof result?.request_id === "string" ? result.request_id : "" };
       if (SHOWS_CHANGES.has(job)) showDiff(diffWords(request.body.text, text), text);

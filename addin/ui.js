@@ -39,12 +39,13 @@ export function createTextSink(target) {
 
 /**
  * The result's details below the text: summary points, review findings, rewrite checks. `onCite(id)`, when
- * given, makes each source of a summary point a chip (a button) that selects that paragraph in the document.
+ * given, makes each source of a summary point a chip (a button) that selects that paragraph in the document;
+ * without it the chips are plain labels, and `citeReason` says under the points why they cannot be clicked.
  */
-export function renderDetails(container, job, result, t = ENGLISH, { onCite } = {}) {
+export function renderDetails(container, job, result, t = ENGLISH, { onCite, citeReason = "" } = {}) {
   container.replaceChildren();
   if (!result || typeof result !== "object") return;
-  if (job === "summarize") container.append(...summaryDetails(result, t, onCite));
+  if (job === "summarize") container.append(...summaryDetails(result, t, onCite, citeReason));
   if (job === "review") container.append(...reviewDetails(result, t));
   if (job === "rewrite" || job === "proofread") container.append(...changeDetails(result.changes, t));
   if (job !== "review") container.append(...checkDetails(result.checks, t));
@@ -77,9 +78,10 @@ function citationChips(sources, t, onCite) {
   return row;
 }
 
-function summaryDetails(result, t, onCite) {
+function summaryDetails(result, t, onCite, citeReason) {
   const blocks = [];
   const points = Array.isArray(result.points) ? result.points : [];
+  const paragraphCited = points.some((point) => Array.isArray(point.sources) && point.sources.some((id) => /^p\d+$/.test(String(id))));
   if (points.length) {
     const list = el("ol");
     for (const point of points) {
@@ -91,6 +93,7 @@ function summaryDetails(result, t, onCite) {
       list.append(item);
     }
     blocks.push(el("div", { className: "details-block" }, el("h4", { text: t("details.points") }), list));
+    if (!onCite && citeReason && paragraphCited) blocks.push(el("p", { className: "hint", text: citeReason }));
   }
   if (result.chunks !== undefined) {
     const chunks = typeof result.chunks === "number" ? result.chunks : Array.isArray(result.chunks) ? result.chunks.length : null;

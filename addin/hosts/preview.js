@@ -36,15 +36,19 @@ const PREVIEW_ONLY = {
 };
 
 /**
- * Paragraphs as the server's text reader numbers them: blocks separated by blank lines, ids p1..pn, with
- * their offsets in `text` so a paragraph can be selected.
+ * Paragraphs as the service's text reader numbers them (server/documents/result.py): each line is a paragraph
+ * and "p<n>" is line n, blank lines left out but counted, as Word's body.paragraphs counts empty paragraphs.
+ * Each comes with its offsets in `text`, so it can be selected.
  * @returns {{id: string, start: number, end: number, text: string}[]}
  */
 export function paragraphsOf(text) {
   const result = [];
-  const block = /[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*/g;  // non-blank lines, joined by single line breaks
-  for (const match of String(text).matchAll(block)) {
-    result.push({ id: `p${result.length + 1}`, start: match.index, end: match.index + match[0].length, text: match[0] });
+  let line = 0;
+  for (const match of String(text).matchAll(/[^\n]*(?:\n|$)/g)) {
+    if (match[0] === "" && match.index === String(text).length && line > 0) break;  // the empty match at the end
+    line += 1;
+    const content = match[0].replace(/\n$/, "");
+    if (content.trim() !== "") result.push({ id: `p${line}`, start: match.index, end: match.index + content.length, text: content });
   }
   return result;
 }
@@ -252,7 +256,7 @@ export class PreviewHost {
     requireCapability(this.capabilities(), "citations");
     const match = /^p([1-9]\d*)$/.exec(String(id));
     if (!match) throw new HostError(`Drafter can only go to a paragraph of the document, not ${id}.`);
-    const paragraph = paragraphsOf(this.textarea.value)[Number(match[1]) - 1];
+    const paragraph = paragraphsOf(this.textarea.value).find((candidate) => candidate.id === `p${match[1]}`);
     if (!paragraph) throw new HostError(`The document has no paragraph ${match[1]} any more.`);
     this.textarea.focus();
     this.textarea.setSelectionRange(paragraph.start, paragraph.end);

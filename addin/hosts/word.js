@@ -121,7 +121,7 @@ export class WordHost {
     } else {
       notice = capabilities.fileAsDocx.reason;
     }
-    const text = await this.#run((context) => this.#bodyText(context));
+    const text = await this.#run((context) => this.#bodyParagraphs(context));
     return { text, skipped: [], notice };
   }
 
@@ -423,6 +423,17 @@ export class WordHost {
     body.load("text");
     await context.sync();
     return normalizeText(body.text);
+  }
+
+  /**
+   * The body as the service numbers a text's paragraphs: one line per Word paragraph, empty ones kept, a line
+   * break inside a paragraph (\v) left as it is, so "p<n>" of a summary is body.paragraphs.items[n - 1].
+   */
+  async #bodyParagraphs(context) {
+    const body = context.document.body;
+    body.load("text");
+    await context.sync();
+    return String(body.text ?? "").replace(/\r\n?/g, "\n").replace(/\n+$/, "");
   }
 
   /** Word.run, resuming the batch of tracked objects when given; any failure becomes a HostError. */

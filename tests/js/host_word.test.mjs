@@ -242,6 +242,14 @@ test("getFileAsync failing falls back to the text; without CompressedFile it is 
   assert.match(material.notice, /cannot hand over the whole file/);
 });
 
+test("the text fallback keeps one line per Word paragraph, empty ones and in-paragraph line breaks as they are", async () => {
+  // The service numbers a text's paragraphs by line (blank lines counted): "p4" must be body.paragraphs.items[3].
+  const { host } = wordMock({ sets: { WordApi: "1.4" }, body: "Title\r\rFirst line\vstill the first\rSecond\r" });
+  const material = await host.readForSummary();
+  assert.equal(material.text, "Title\n\nFirst line\vstill the first\nSecond");
+  assert.equal(material.text.split("\n")[2], "First line\vstill the first");
+});
+
 for (const [url, expected] of [
   ["", "document.docx"],
   ["C:\\Users\\me\\Notes.DOCX", "Notes.DOCX"],
