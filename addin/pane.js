@@ -38,6 +38,10 @@ const MAX_HISTORY_TURNS = 20; // server/assist/schemas.py
 const NO_INSTRUCTION = "Do the task above with the settings given.";
 const CLIENT_ERRORS = new Set(["sign_in_required", "sign_in_failed", "sign_in_cancelled", "not_dev_mode", "network_error",
   "stream_cut", "bad_response"]);
+// The service's error codes (DESIGN.md's status list) that have a sentence of their own in i18n.js (error.service.*).
+export const SERVICE_ERRORS = new Set(["invalid_request", "unauthorized", "interaction_required", "forbidden", "blocked_by_policy",
+  "too_large", "unsupported_type", "unreadable_document", "upstream_error", "upstream_timeout", "unavailable",
+  "store_unavailable", "internal_error", "not_found"]);
 
 /** Bilingual preset text {en, fr} in `language`, English otherwise. */
 export function localized(value, language) {
@@ -46,14 +50,21 @@ export function localized(value, language) {
   return String(value[language] ?? value.en ?? Object.values(value)[0] ?? "");
 }
 
-/** The plain-words message of an error, in the pane's language when the pane knows it. */
-export function errorMessage(err, t, mode) {
+/**
+ * The plain-words message of an error, in the pane's language. The service writes its messages in English:
+ * an English pane shows them as sent; a French one leads with the French sentence for the error's code, then
+ * the service's words (they name the field, the marking, the size).
+ */
+export function errorMessage(err, t, mode, language = "en") {
   const code = err?.error;
   if (code === "sign_in_required" && mode === "dev") return t("error.sign_in_required.dev");
   // A usage limit: said plainly in the pane's language, then the service's own words (which limit, until when).
   if (code === "rate_limited") return [t("error.rate_limited"), err.message].filter(Boolean).join(" ");
   if (CLIENT_ERRORS.has(code)) return t(`error.${code}`) + (err.detail ? ` (${err.detail})` : "");
-  return String(err?.message || t("error.generic"));
+  if (code === "http_error") return t("error.http_error", { status: err.status ?? "?" });
+  const message = String(err?.message || "");
+  if (language !== "en" && SERVICE_ERRORS.has(code)) return [t(`error.service.${code}`), message].filter(Boolean).join(" ");
+  return message || t("error.generic");
 }
 
 export function createPane({ host, root = document, auth, i18n }) {
@@ -143,7 +154,7 @@ export function createPane({ host, root = document, auth, i18n }) {
   }
 
   function fail(err) {
-    const shown = { message: errorMessage(err, t, auth.mode), requestId: err?.requestId, retryAfter: err?.retryAfter };
+    const shown = { message: errorMessage(err, t, auth.mode, i18n.language), requestId: err?.requestId, retryAfter: err?.retryAfter };
     showError(ui.error, ui.errorMessage, ui.errorRequestRow, ui.errorRequestId, shown, t);
   }
 

@@ -249,3 +249,45 @@ def test_proofread_and_translate_are_off_with_a_reason_when_the_policy_removed_t
     expect(page.locator("#job-reasons")).to_have_text(
         "Proofread: turned off by your organisation. Translate: turned off by your organisation.")
     expect(page.locator('input[name="job"][value="rewrite"]')).to_be_enabled()
+
+
+# ---- errors in the pane's language ----
+
+@pytest.fixture
+def french_page(browser, served):
+    context = browser.new_context(viewport={"width": 420, "height": 1200}, locale="fr-FR")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{served}/preview")
+    page.fill("#user-name", "Zoë Commis")
+    page.fill("#user-email", "zoe@agency.gov")
+    page.click("#sign-in [type=submit]")
+    page.wait_for_selector("#signed-in:not([hidden])")
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def test_a_host_refusal_is_said_in_french(french_page, upstream):
+    page = french_page
+    upstream.queue_reply("Une note plus courte.")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Terminé.")
+    page.fill("#doc", "Modifié à la main entre-temps.")
+    page.click("#apply-replace")
+    expect(page.locator("#error-message")).to_have_text(
+        "Le document a changé depuis que Drafter l’a lu. Sélectionnez de nouveau le texte et relancez.")
+    assert page.input_value("#doc") == "Modifié à la main entre-temps."
+
+
+def test_a_service_error_is_said_in_french_with_the_services_words_and_request_id(french_page, upstream):
+    page = french_page
+    page.fill("#doc", "SECRET//NOFORN\nThe plan for the northern region.")
+    page.click("#run")
+    expect(page.locator("#error")).to_be_visible()
+    message = page.text_content("#error-message")
+    assert message.startswith("La politique de votre organisation interdit d’envoyer ce texte. ")
+    assert "SECRET" in message  # the service's own reason follows, naming the marking
+    assert len(page.text_content("#error-request-id").strip()) >= 8
+    expect(page.locator("#error-request-row")).to_contain_text("Identifiant de la requête")

@@ -226,3 +226,36 @@ def test_the_pane_is_light_or_dark_as_office_is(open_taskpane, theme, system, ex
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == background
     scheme = page.evaluate("getComputedStyle(document.getElementById('user-name')).colorScheme")
     assert scheme == ("dark" if background == DARK_BACKGROUND else "light") or (expected is None and scheme == "light dark")
+
+
+# ---- run-time capability checks: what this Office lacks is disabled, with its one-line reason ----
+
+def test_a_word_without_wordapi_1_4_disables_tracked_changes_and_comments_and_says_why(open_taskpane):
+    page = open_taskpane(sets={"WordApi": "1.3", "CompressedFile": "1.1"})
+    expect(page.locator("#pane-wrap")).to_be_visible()
+    for choice, reason in (("tracked", "Tracked changes need Word 2021 or Microsoft 365 (WordApi 1.4)."),
+                           ("comment", "Comments need Word 2021 or Microsoft 365 (WordApi 1.4).")):
+        expect(page.locator(f"#apply-{choice}")).to_be_disabled()
+        expect(page.locator(f"#apply-{choice}-reason")).to_have_text(reason)
+        assert page.get_attribute(f"#apply-{choice}", "aria-describedby") == f"apply-{choice}-reason"
+    expect(page.locator("#apply-replace-reason")).to_be_hidden()  # WordApi 1.1 has Replace
+    expect(page.locator("#job-reasons")).to_be_hidden()  # every task works
+
+
+def test_a_word_too_old_for_anything_disables_every_task_with_its_reason_in_french(open_taskpane):
+    page = open_taskpane(language="fr-FR", sets={})
+    expect(page.locator("#pane-wrap")).to_be_visible()
+    radios = page.locator('input[name="job"]:visible')
+    assert radios.count() == 6 and all(radios.nth(i).is_disabled() for i in range(radios.count()))
+    reasons = page.text_content("#job-reasons")
+    assert reasons.startswith("Réécrire : La lecture du texte entier nécessite Word 2016")
+    assert "Rédiger : Le texte mis en forme nécessite une version plus récente d'Office" in reasons
+
+
+def test_an_outlook_without_mailbox_1_3_cannot_summarize_and_says_why(open_taskpane):
+    page = open_taskpane(host="Outlook", sets={"Mailbox": "1.1"})
+    expect(page.locator("#pane-wrap")).to_be_visible()
+    expect(page.locator('input[name="job"][value="summarize"]')).to_be_disabled()
+    expect(page.locator('input[name="job"][value="reply"]')).to_be_enabled()  # displayReplyForm is Mailbox 1.1
+    expect(page.locator("#job-reasons")).to_have_text(
+        "Summarize thread: Reading the whole text needs Word 2016 or Outlook 2016 or later (WordApi 1.1, Mailbox 1.3).")

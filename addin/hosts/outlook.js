@@ -6,9 +6,10 @@
 // Outlook cannot track a range: a rewrite goes to the current selection, so the host re-reads the selection
 // first and refuses when it is no longer the text that was read. Undo (compose, Mailbox 1.3) keeps the body
 // from before the edit and puts it back only if the body is still exactly as the edit left it.
-import { checkCapabilities } from "../capabilities.js";
+import { checkCapabilities, languageOf } from "../capabilities.js";
 import { textToBase64 } from "./base64.js";
 import { APPLY_AS, HostError, INSERT_MODES, asHostError, normalizeText, requireCapability } from "./host.js";
+import { hostMessage } from "./messages.js";
 import { officeAsync } from "./office_async.js";
 
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;  // the service's file cap
@@ -19,8 +20,6 @@ export const MAX_ATTACHMENTS = 10;                    // the service's limit per
 export const MAX_REPLY_CHARS = 32 * 1024;             // displayReplyForm's htmlBody limit
 const READABLE = /\.(docx|xlsx|pdf)$/i;
 
-const CHANGED = "The message changed since Drafter read it. Select the text again and run once more.";
-const NOTHING_TO_UNDO = "There is nothing to undo.";
 
 /** Compose mode has body.getTypeAsync; read mode does not (Mailbox 1.1). */
 export function isCompose(item) {
@@ -44,7 +43,7 @@ export class OutlookHost {
 
   get item() {
     const item = this.Office?.context?.mailbox?.item;
-    if (!item) throw new HostError("Open or select a message first.");
+    if (!item) throw this.#error("noMessage");
     return item;
   }
 
@@ -59,6 +58,15 @@ export class OutlookHost {
   capabilities() {
     const context = this.Office?.context;
     return checkCapabilities(this.kind, context?.requirements, context?.displayLanguage);
+  }
+
+  /** `key` of hosts/messages.js in Office's display language; #error makes it a HostError. */
+  #say(key, params) {
+    return hostMessage(this.Office?.context?.displayLanguage, key, params);
+  }
+
+  #error(key, params) {
+    return new HostError(this.#say(key, params));
   }
 
   // ---- reading ----
@@ -119,12 +127,11 @@ export class OutlookHost {
       if (attachment.isInline) continue;  // pictures in the body, not documents
       const name = String(attachment.name ?? "attachment");
       const reason = !capability.available ? capability.reason
-        : attachment.attachmentType !== "file" ? "Only files attached to the message are read, not links or items."
-          : !READABLE.test(name) ? "Only Word, Excel and PDF files are read."
-            : attachment.size > this.maxAttachmentBytes ? `Larger than ${sizeLabel(this.maxAttachmentBytes)}.`
-              : attachments.length >= MAX_ATTACHMENTS ? `Only the first ${MAX_ATTACHMENTS} files are read.`
-                : attachment.size > left ? `With the message and the files before it, over the ${
-                  sizeLabel(this.maxTotalBytes)} one request can carry.`
+        : attachment.attachmentType !== "file" ? this.#say("attachmentNotFile")
+          : !READABLE.test(name) ? this.#say("attachmentType")
+            : attachment.size > this.maxAttachmentBytes ? this.#say("attachmentTooLarge", { limit: this.#size(this.maxAttachmentBytes) })
+              : attachments.length >= MAX_ATTACHMENTS ? this.#say("attachmentCount", { count: MAX_ATTACHMENTS })
+                : attachment.size > left ? this.#say("attachmentsTotal", { limit: this.#size(this.maxTotalBytes) })
                   : "";
       if (reason) {
         skipped.push({ name, reason });
@@ -133,7 +140,7 @@ export class OutlookHost {
       try {
         const content = await officeAsync((done) => this.item.getAttachmentContentAsync(attachment.id, done));
         if (content?.format !== "base64") {
-          skipped.push({ name, reason: "Outlook did not hand over this file's content." });
+          skipped.push({ name, reason: this.#say("attachmentNoContent") });
         } else {
           attachments.push({ filename: name, content_base64: content.content });
           left -= Math.ceil(content.content.length * 3 / 4);
@@ -157,7 +164,7 @@ export class OutlookHost {
     if (target?.scope === "body") {
       return this.#edit(async () => {
         const now = normalizeText(await this.#body(this.#coercion("Text")));
-        if (now !== target.text) throw new HostError(CHANGED);
+        if (now !== target.text) throw this.#error("messageChanged");
         await officeAsync((done) => this.item.body.setAsync(text, { coercionType: this.#coercion("Text") }, done));
         this.target = { scope: "body", text: normalizeText(text), subject: false };
       });
@@ -165,7 +172,7 @@ export class OutlookHost {
     return this.#edit(async () => {
       if (target) {
         const now = await this.#selection();
-        if (now.text !== target.text || now.subject !== target.subject) throw new HostError(CHANGED);
+        if (now.text !== target.text || now.subject !== target.subject) throw this.#error("messageChanged");
       }
       await this.#setSelected(text, this.#coercion("Text"), target?.subject);
       this.target = null;  // Outlook leaves the cursor after the new text: nothing is selected any more
@@ -181,7 +188,7 @@ export class OutlookHost {
     if (!INSERT_MODES.includes(mode)) throw new HostError(`Unknown place to insert: ${mode}`);
     if (mode === "replace") return this.applyResult(text, { as: "replace" });
     requireCapability(this.capabilities(), "replace");
-    if (mode === "end") throw new HostError("Outlook can only insert at the cursor.");
+    if (mode === "end") throw this.#error("cursorOnly");
     return this.#edit(() => this.#setSelected(text, this.#coercion("Text")));
   }
 
@@ -193,19 +200,19 @@ export class OutlookHost {
   async insertRendered(rendered, mode = "cursor") {
     const { html, text, docx_base64: docx } = rendered ?? {};
     if (mode === "replace" || (!html && typeof text === "string")) {
-      if (typeof text !== "string") throw new HostError("Outlook needs the result as text to replace a selection.");
+      if (typeof text !== "string") throw this.#error("replaceNeedsText");
       return this.insertText(text, mode);
     }
     if (!INSERT_MODES.includes(mode)) throw new HostError(`Unknown place to insert: ${mode}`);
     if (!html) {
-      throw new HostError(docx ? this.capabilities().insertDocx.reason || "Word documents can be inserted only in Word."
-        : "There is nothing to insert.");
+      throw docx ? new HostError(this.capabilities().insertDocx.reason || this.#say("docxOnlyInWord"))
+        : this.#error("nothingToInsert");
     }
     requireCapability(this.capabilities(), "insertHtml");
-    if (mode === "end") throw new HostError("Outlook can only insert at the cursor.");
+    if (mode === "end") throw this.#error("cursorOnly");
     const bodyType = await officeAsync((done) => this.item.body.getTypeAsync(done));
     if (bodyType !== "html") {
-      if (typeof text !== "string") throw new HostError("This message is in plain text; formatted text cannot go into it.");
+      if (typeof text !== "string") throw this.#error("plainTextMessage");
       return this.#edit(() => this.#setSelected(text, this.#coercion("Text")));
     }
     return this.#edit(() => this.#setSelected(html, this.#coercion("Html")));
@@ -219,10 +226,10 @@ export class OutlookHost {
 
   async undoLastApply() {
     const last = this.last;
-    if (!last) throw new HostError(NOTHING_TO_UNDO);
+    if (!last) throw this.#error("nothingToUndo");
     requireCapability(this.capabilities(), "undo");
     const now = await this.#body(last.coercion);
-    if (now !== last.after) throw new HostError(CHANGED);
+    if (now !== last.after) throw this.#error("messageChanged");
     await officeAsync((done) => this.item.body.setAsync(last.before, { coercionType: last.coercion }, done));
     this.last = null;
     this.target = null;
@@ -235,7 +242,7 @@ export class OutlookHost {
     requireCapability(this.capabilities(), "replyForm");
     const body = String(html ?? "");
     if (body.length > MAX_REPLY_CHARS) {
-      throw new HostError("The reply is too long for Outlook's reply form (32 KB at most); copy it instead.");
+      throw this.#error("replyTooLong");
     }
     try {
       this.item.displayReplyForm({ htmlBody: body });
@@ -261,6 +268,10 @@ export class OutlookHost {
   }
 
   // ---- plumbing ----
+
+  #size(bytes) {
+    return sizeLabel(bytes, languageOf(this.Office?.context?.displayLanguage) === "fr");
+  }
 
   #coercion(name) {
     return this.Office?.CoercionType?.[name] ?? name.toLowerCase();
@@ -297,7 +308,10 @@ export class OutlookHost {
   }
 }
 
-/** 7 MB, 980 KB: the limit as a person reads it. */
-function sizeLabel(bytes) {
-  return bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB` : `${Math.ceil(bytes / 1024)} KB`;
+/** 7 MB, 980 KB (7 Mo, 980 Ko in French): the limit as a person reads it. */
+function sizeLabel(bytes, french = false) {
+  const [mega, kilo] = french ? ["Mo", "Ko"] : ["MB", "KB"];
+  const megabytes = Math.round((bytes / (1024 * 1024)) * 10) / 10;
+  return bytes >= 1024 * 1024 ? `${french ? String(megabytes).replace(".", ",") : megabytes} ${mega}`
+    : `${Math.ceil(bytes / 1024)} ${kilo}`;
 }

@@ -6,20 +6,14 @@
 import { checkCapabilities } from "../capabilities.js";
 import { textToBase64 } from "./base64.js";
 import { APPLY_AS, HostError, INSERT_MODES, normalizeText, requireCapability } from "./host.js";
+import { hostMessage } from "./messages.js";
 import { isRequestId, plan, readIds, withId, withoutId } from "./provenance.js";
 
 export { HostError };
 
 export const PREVIEW_MODES = Object.freeze(["word", "outlook-read", "outlook-compose"]);
 
-// A .docx comes with its text for the preview to show; without it there is nothing the preview can put in.
-const NO_TEXT = {
-  en: "The preview shows a Word document as its text, and none came with it.",
-  fr: "L'aperçu montre un document Word sous forme de texte, et aucun texte ne l'accompagnait.",
-};
 
-const CHANGED = "The document changed since Drafter read it. Select the text again and run once more.";
-const NOTHING_TO_UNDO = "There is nothing to undo.";
 const ALL_SETS = { isSetSupported: () => true };  // the preview has every requirement set...
 // ...but not what only a real Office has.
 const PREVIEW_ONLY = {
@@ -174,7 +168,7 @@ export class PreviewHost {
     const docx = typeof rendered?.docx_base64 === "string" && rendered.docx_base64 ? rendered.docx_base64 : null;
     requireCapability(this.capabilities(), docx ? "insertDocx" : "insertHtml");
     const html = typeof rendered?.html === "string" ? rendered.html : null;
-    if (html === null && typeof rendered?.text !== "string") throw new HostError(NO_TEXT[this.language]);
+    if (html === null && typeof rendered?.text !== "string") throw this.#error("nothingToInsert");
     const text = html !== null && !docx ? htmlToText(html) : String(rendered.text);
     this.#insert(text, mode);
     this.#record(docx ? { op: "insertRendered", mode, docx_base64: docx, text } : { op: "insertRendered", mode, html, text });
@@ -242,8 +236,8 @@ export class PreviewHost {
   /** Puts the text back as it was before the last apply, if nothing changed it since. */
   async undoLastApply() {
     requireCapability(this.capabilities(), "undo");
-    if (!this.last) throw new HostError(NOTHING_TO_UNDO);
-    if (this.textarea.value !== this.last.after) throw new HostError(CHANGED);
+    if (!this.last) throw this.#error("nothingToUndo");
+    if (this.textarea.value !== this.last.after) throw this.#error("documentChanged");
     this.textarea.value = this.last.before;
     this.textarea.dispatchEvent(new Event("input", { bubbles: true }));
     this.last = null;
@@ -255,9 +249,9 @@ export class PreviewHost {
   async selectParagraph(id) {
     requireCapability(this.capabilities(), "citations");
     const match = /^p([1-9]\d*)$/.exec(String(id));
-    if (!match) throw new HostError(`Drafter can only go to a paragraph of the document, not ${id}.`);
+    if (!match) throw this.#error("previewNoParagraph", { id });
     const paragraph = paragraphsOf(this.textarea.value).find((candidate) => candidate.id === `p${match[1]}`);
-    if (!paragraph) throw new HostError(`The document has no paragraph ${match[1]} any more.`);
+    if (!paragraph) throw this.#error("previewParagraphGone", { n: match[1] });
     this.textarea.focus();
     this.textarea.setSelectionRange(paragraph.start, paragraph.end);
     this.#record({ op: "selectParagraph", id });
@@ -305,7 +299,7 @@ export class PreviewHost {
   #checkedTarget() {
     const { value, selectionStart, selectionEnd } = this.textarea;
     const target = this.target ?? { start: selectionStart, end: selectionEnd, text: value.slice(selectionStart, selectionEnd) };
-    if (value.slice(target.start, target.end) !== target.text) throw new HostError(CHANGED);
+    if (value.slice(target.start, target.end) !== target.text) throw this.#error("documentChanged");
     return target;
   }
 
@@ -316,6 +310,11 @@ export class PreviewHost {
     // Let anything listening to the document (autosave, counters) hear about the change.
     this.textarea.dispatchEvent(new Event("input", { bubbles: true }));
     this.textarea.focus();
+  }
+
+  /** A HostError saying `key` (hosts/messages.js) in the pane's language. */
+  #error(key, params) {
+    return new HostError(hostMessage(this.language, key, params));
   }
 
   #record(entry) {

@@ -15,15 +15,13 @@
 import { checkCapabilities } from "../capabilities.js";
 import { bytesToBase64 } from "./base64.js";
 import { APPLY_AS, HostError, INSERT_MODES, asHostError, normalizeText, requireCapability } from "./host.js";
+import { hostMessage } from "./messages.js";
 import { officeAsync } from "./office_async.js";
 import { isRequestId, plan, readIds, withId, withoutId } from "./provenance.js";
 
 export const SLICE_BYTES = 4 * 1024 * 1024;      // the largest slice getFileAsync hands out
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;  // the service's file cap; its base64 fits its 16 MiB request limit
 
-const CHANGED = "The document changed since Drafter read it. Select the text again and run once more.";
-const NOTHING_TO_UNDO = "There is nothing to undo.";
-const TRACKED_UNDO = "Drafter cannot undo a tracked change: reject it in Word (Review, Reject).";
 
 export class WordHost {
   #tracked;
@@ -50,6 +48,11 @@ export class WordHost {
   capabilities() {
     const context = this.Office?.context;
     return checkCapabilities(this.kind, context?.requirements, context?.displayLanguage);
+  }
+
+  /** A HostError saying `key` (hosts/messages.js) in Office's display language. */
+  #error(key, params) {
+    return new HostError(hostMessage(this.Office?.context?.displayLanguage, key, params));
   }
 
   // ---- reading ----
@@ -116,7 +119,7 @@ export class WordHost {
       try {
         return { document: await this.#readFile(), skipped: [] };
       } catch (error) {
-        notice = `The whole file could not be read (${asHostError(error).message}); its text is summarized instead.`;
+        notice = this.#error("wholeFileUnread", { reason: asHostError(error).message }).message;
       }
     } else {
       notice = capabilities.fileAsDocx.reason;
@@ -131,7 +134,7 @@ export class WordHost {
     const file = await officeAsync((done) => Office.context.document.getFileAsync(type, { sliceSize: this.sliceBytes }, done));
     try {
       if (file.size > this.maxFileBytes) {
-        throw new HostError(`it is ${megabytes(file.size)} MB, over the ${megabytes(this.maxFileBytes)} MB that can be sent`);
+        throw this.#error("fileTooLarge", { size: megabytes(file.size), limit: megabytes(this.maxFileBytes) });
       }
       const slices = [];
       for (let index = 0; index < file.sliceCount; index++) {
@@ -140,7 +143,7 @@ export class WordHost {
         slices.push(slice.data);
       }
       const received = slices.reduce((total, data) => total + data.length, 0);
-      if (received !== file.size) throw new HostError(`Word sent ${received} of ${file.size} bytes`);
+      if (received !== file.size) throw this.#error("fileShort", { received, size: file.size });
       return { filename: this.#filename(), content_base64: bytesToBase64(...slices) };
     } finally {
       // Always: Word keeps at most two files open for add-ins, and getFileAsync fails until one is closed.
@@ -216,7 +219,7 @@ export class WordHost {
     if (docx) requireCapability(capabilities, "insertDocx");
     else if (html) requireCapability(capabilities, "insertHtml");
     else if (typeof text === "string") return this.insertText(text, mode);
-    else throw new HostError("There is nothing to insert.");
+    else throw this.#error("nothingToInsert");
     const put = (range, location) => (docx ? range.insertFileFromBase64(docx, location) : range.insertHtml(html, location));
     if (mode === "replace") {
       const target = this.target;
@@ -282,7 +285,7 @@ export class WordHost {
   /** Each non-blank line of `text` as its own paragraph after the target (Word spaces paragraphs itself). */
   async #insertBelow(context, range, text) {
     const lines = String(text).split(/\r\n?|\n/).filter((line) => line.trim() !== "");
-    if (lines.length === 0) throw new HostError("There is nothing to insert.");
+    if (lines.length === 0) throw this.#error("nothingToInsert");
     const paragraphs = [];
     let anchor = range;
     for (const line of lines) {
@@ -313,7 +316,7 @@ export class WordHost {
     const range = target.scope === "body" ? context.document.body : target.range;
     range.load("text");
     await context.sync();
-    if (normalizeText(range.text) !== target.text) throw new HostError(CHANGED);
+    if (normalizeText(range.text) !== target.text) throw this.#error("documentChanged");
     return range;
   }
 
@@ -325,15 +328,15 @@ export class WordHost {
 
   async undoLastApply() {
     const last = this.last;
-    if (!last) throw new HostError(NOTHING_TO_UNDO);
-    if (last.kind === "tracked") throw new HostError(TRACKED_UNDO);
+    if (!last) throw this.#error("nothingToUndo");
+    if (last.kind === "tracked") throw this.#error("trackedUndo");
     requireCapability(this.capabilities(), "undo");
     if (last.kind === "replace") {
       await this.#run(async (context) => {
         const range = last.range;
         range.load("text");
         await context.sync();
-        if (normalizeText(range.text) !== last.applied) throw new HostError(CHANGED);
+        if (normalizeText(range.text) !== last.applied) throw this.#error("documentChanged");
         const restored = range.insertOoxml(last.ooxml, "Replace");
         restored.load("text");
         context.trackedObjects.add(restored);
@@ -360,8 +363,7 @@ export class WordHost {
     requireCapability(this.capabilities(), "citations");
     const match = /^p([1-9]\d*)$/.exec(String(id));
     if (!match) {
-      throw new HostError(/^a\d+\./.test(String(id)) ? "That source is in an attachment, not in this document."
-        : `Unknown source: ${id}`);
+      throw /^a\d+\./.test(String(id)) ? this.#error("sourceInAttachment") : this.#error("unknownSource", { id });
     }
     const index = Number(match[1]) - 1;
     return this.#run(async (context) => {
@@ -369,7 +371,7 @@ export class WordHost {
       paragraphs.load("items");
       await context.sync();
       const paragraph = paragraphs.items[index];
-      if (!paragraph) throw new HostError(`Paragraph ${index + 1} is no longer in the document.`);
+      if (!paragraph) throw this.#error("paragraphGone", { n: index + 1 });
       paragraph.select();
       await context.sync();
     });

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { afterEach, test } from "node:test";
 
-import { createI18n } from "../../addin/i18n.js";
-import { errorMessage } from "../../addin/pane.js";
+import { STRINGS, createI18n } from "../../addin/i18n.js";
+import { SERVICE_ERRORS, errorMessage } from "../../addin/pane.js";
 import { fetchQuota, quotaLines, timeOf } from "../../addin/quota.js";
 import { retryText } from "../../addin/ui.js";
 import { startServer } from "./helpers.mjs";
@@ -91,6 +91,20 @@ test("a 429 rate_limited is said in the pane's language, then in the service's w
     "You have reached a usage limit set by your organisation. You have used today's 200,000 tokens.");
   assert.equal(errorMessage({ error: "rate_limited", message: "" }, fr, "dev"),
     "Vous avez atteint une limite d’utilisation fixée par votre organisation.");
-  assert.equal(errorMessage({ error: "blocked_by_policy", message: "The text is marked SECRET." }, fr, "dev"),
-    "The text is marked SECRET.");  // the service's reason, as it sent it
+  assert.equal(errorMessage({ error: "blocked_by_policy", message: "The text is marked SECRET." }, en, "dev", "en"),
+    "The text is marked SECRET.");  // an English pane: the service's reason, as it sent it
+  // a French pane: the French sentence for the code, then the service's reason (it names the marking)
+  assert.equal(errorMessage({ error: "blocked_by_policy", message: "The text is marked SECRET." }, fr, "dev", "fr"),
+    "La politique de votre organisation interdit d’envoyer ce texte. The text is marked SECRET.");
+  assert.equal(errorMessage({ error: "http_error", status: 502, message: "The service answered with status 502." }, fr, "dev", "fr"),
+    "Le service a répondu avec le statut 502.");
+  assert.equal(errorMessage({ error: "something_new", message: "A new kind of failure." }, fr, "dev", "fr"),
+    "A new kind of failure.");
+});
+
+test("every service error code the pane names has its sentence in English and French", () => {
+  for (const code of SERVICE_ERRORS) {
+    assert.ok(STRINGS.en[`error.service.${code}`], code);
+    assert.ok(STRINGS.fr[`error.service.${code}`], code);
+  }
 });
