@@ -15,7 +15,8 @@ import os
 import pytest
 
 from tests.conftest import ROOT, skip_or_fail
-from tests.test_preview_browser import CHROMIUM, CHROMIUM_ARGS, browser, expect, served  # noqa: F401  (fixtures)
+from tests.test_preview_browser import (  # noqa: F401  (fixtures)
+    BLACK, CHROMIUM, CHROMIUM_ARGS, browser, expect, open_taskpane, served)
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
@@ -38,8 +39,9 @@ def open_preview(browser, served, axe_source):  # noqa: F811
     contexts = []
     errors: list[str] = []
 
-    def open_page(mode: str = "word", *, sign_in: bool = True):
-        context = browser.new_context(viewport={"width": 1100, "height": 1300})
+    def open_page(mode: str = "word", *, sign_in: bool = True, color_scheme: str = "light", locale: str = "en-US",
+                  width: int = 1100):
+        context = browser.new_context(viewport={"width": width, "height": 1300}, color_scheme=color_scheme, locale=locale)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -55,6 +57,21 @@ def open_preview(browser, served, axe_source):  # noqa: F811
     for context in contexts:
         context.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+def open_office_pane(open_taskpane, axe_source):
+    """The Office task pane (taskpane.html) under a fake Office, 320 px wide, signed in with the dev token."""
+    def open_page(**options):
+        page = open_taskpane(**options)
+        expect(page.locator("#pane-wrap")).to_be_visible()
+        page.fill("#user-name", "Ada Clerk")
+        page.fill("#user-email", "ada@agency.gov")
+        page.click("#sign-in [type=submit]")
+        expect(page.locator("#signed-in")).to_be_visible()
+        return page
+
+    return open_page
 
 
 def check(page, state: str, axe_source: str):
@@ -149,6 +166,87 @@ def test_each_stand_in_host(open_preview, axe_source, mode):
         page.evaluate("window.__drafterHost.openReply('<p>Thanks, Jordan: one year works.</p>')")
         expect(page.locator("#reply-body")).to_have_value("Thanks, Jordan: one year works.")
     check(page, f"mode-{mode}", axe_source)
+
+
+def test_a_rewrite_in_dark_with_its_changes(open_preview, axe_source, upstream):
+    upstream.queue_reply("The department reviewed the 2023 pilot, which gave $4.2 million to 37 organisations.")
+    page = open_preview(color_scheme="dark")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    expect(page.locator("#diff")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(31, 31, 31)"
+    check(page, "dark-rewrite-changes", axe_source)
+
+
+def test_a_proofread_with_its_corrections(open_preview, axe_source, upstream):
+    upstream.queue_reply('The pilot was a success.\n### Changes\n- "sucess" -> "success" (spelling)')
+    page = open_preview()
+    page.fill("#doc", "The pilot was a sucess.")
+    page.check('input[name="job"][value="proofread"]')
+    page.click("#run")
+    expect(page.locator("#details h4").first).to_have_text("Corrections (1)")
+    check(page, "proofread", axe_source)
+
+
+def test_translate_chosen(open_preview, axe_source):
+    page = open_preview()
+    page.check('input[name="job"][value="translate"]')
+    expect(page.locator("#translate-language")).to_be_visible()
+    check(page, "translate-options", axe_source)
+
+
+def test_a_summary_streaming_with_its_progress_bar(open_preview, axe_source, upstream):
+    upstream.chunk_delay = 0.2
+    upstream.queue_reply(" ".join(["- The pilot reached rural applicants. [p3]"] * 20))
+    page = open_preview()
+    page.check('input[name="job"][value="summarize"]')
+    page.click("#run")
+    expect(page.locator("#progress-row")).to_be_visible()
+    expect(page.locator("#progress-label")).to_have_text("Writing the summary: 0 of 1 done")
+    check(page, "summary-progress", axe_source)
+    page.click("#stop")
+    assert upstream.wait_for_disconnect(5)
+
+
+def test_a_summary_with_citation_chips(open_preview, axe_source, upstream):
+    upstream.queue_reply("- The pilot reached rural applicants. [p3]\n- Renew it for three years. [p5]")
+    page = open_preview()
+    page.check('input[name="job"][value="summarize"]')
+    page.click("#run")
+    expect(page.locator("#details button.chip")).to_have_count(2)
+    check(page, "summary-citations", axe_source)
+
+
+def test_outlook_compose_coach_findings(open_preview, axe_source, upstream):
+    upstream.queue_reply('[{"aspect": "completeness", "quote": "the partner list is coming", '
+                         '"comment": "No date is given.", "suggestion": "Say when it will be sent."}]')
+    page = open_preview("outlook-compose")
+    page.check('input[name="job"][value="review"]')
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    expect(page.locator("#flow-notice")).to_be_visible()
+    check(page, "outlook-compose-coach", axe_source)
+
+
+def test_the_preview_in_french_with_an_error(open_preview, axe_source):
+    page = open_preview(locale="fr-FR", sign_in=False)
+    page.click("#run")
+    expect(page.locator("#error-message")).to_have_text("Connectez-vous d’abord : saisissez votre nom et votre courriel.")
+    assert page.get_attribute("html", "lang") == "fr"
+    check(page, "french-error", axe_source)
+
+
+@pytest.mark.parametrize("theme", [None, "black"])
+def test_the_office_task_pane_at_320_px(open_office_pane, axe_source, upstream, theme):
+    page = open_office_pane(theme=BLACK if theme else None)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    check(page, f"taskpane-{theme or 'light'}", axe_source)
+
+
+def test_the_office_task_pane_with_features_this_office_lacks(open_office_pane, axe_source):
+    page = open_office_pane(sets={"WordApi": "1.3", "CompressedFile": "1.1"}, theme=BLACK)
+    expect(page.locator("#apply-tracked-reason")).to_be_visible()
+    check(page, "taskpane-capability-reasons", axe_source)
 
 
 # ---- what the preview host does and records in each mode ----
