@@ -1,8 +1,12 @@
-"""The pane's result panel in a real browser against the real app and the fake upstream model: a rewrite shows
-its word-level changes and goes back in as a replacement or below, Undo reverses it where the host can, Refine
-resends the job with its history, summary points carry citation chips, and an apply choice the host cannot do
-is disabled with its one-line reason. Uses the browser fixtures of tests/test_preview_browser.py."""
+"""The pane's result panel in a real browser against the real app and the fake upstream model: a rewrite (of the
+selection or the whole document) shows its word-level changes and goes back in as a replacement, a tracked
+change, below or as a comment, Undo reverses it, Refine resends the job with its history, Proofread lists its
+corrections, Translate sends a language tag, summary points carry citation chips that select their paragraph,
+an apply choice the host cannot do is disabled with its one-line reason, errors come in the pane's language,
+and all of it works from the keyboard. Uses the browser fixtures of tests/test_preview_browser.py."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -291,3 +295,57 @@ def test_a_service_error_is_said_in_french_with_the_services_words_and_request_i
     assert "SECRET" in message  # the service's own reason follows, naming the marking
     assert len(page.text_content("#error-request-id").strip()) >= 8
     expect(page.locator("#error-request-row")).to_contain_text("Identifiant de la requête")
+
+
+# ---- the keyboard alone ----
+
+FOCUS_SHOWN = """() => {
+  const el = document.activeElement;
+  // The task radios are drawn by the span after them: that is where their focus ring shows.
+  const drawn = el.matches(".segmented input") ? el.nextElementSibling : el;
+  const style = getComputedStyle(drawn);
+  return { id: el.id || el.name || el.tagName, shown: style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2 };
+}"""
+
+
+def tab_to(page, target: str, limit: int = 60) -> list[dict]:
+    """Tab until `target` (a CSS selector) has the focus; every stop on the way shows a focus ring."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUS_SHOWN))
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", target):
+            return stops
+    pytest.fail(f"{target} was not reached with Tab: {stops}")
+
+
+def test_a_rewrite_is_run_applied_and_undone_with_the_keyboard_alone(page, upstream):
+    original = page.input_value("#doc")
+    page.evaluate("document.activeElement.blur()")
+    stops = tab_to(page, "#run")
+    assert all(stop["shown"] for stop in stops), [s for s in stops if not s["shown"]]
+    upstream.queue_reply(REWRITE)
+    page.keyboard.press("Enter")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    stops = tab_to(page, "#apply-replace")
+    assert all(stop["shown"] for stop in stops), [s for s in stops if not s["shown"]]
+    page.keyboard.press("Enter")
+    expect(page.locator("#status-text")).to_have_text("Replaced in the document.")
+    assert page.input_value("#doc") == REWRITE
+    tab_to(page, "#undo")
+    page.keyboard.press("Space")
+    expect(page.locator("#status-text")).to_have_text("The last apply was undone.")
+    assert page.input_value("#doc") == original
+
+
+def test_ctrl_enter_runs_and_escape_stops_on_the_server(page, upstream):
+    upstream.chunk_delay = 0.1
+    upstream.queue_reply(" ".join(["slowly"] * 200))
+    page.focus("#rewrite-instruction")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#output")).not_to_be_empty()
+    expect(page.locator("#stop")).to_be_focused()  # Stop takes the focus while the job runs
+    page.keyboard.press("Escape")
+    expect(page.locator("#status-text")).to_have_text(re.compile(r"^Stopped"))
+    assert upstream.wait_for_disconnect(5), "the upstream request went on after Escape"
+    expect(page.locator("#run")).to_be_focused()
