@@ -58,7 +58,8 @@ def test_extract_needs_a_token(client):
     ({"data": b"{not json", "content_type": "application/json"}, None),
     ({"json": ["a", "list"]}, None),
     ({"json": {"filename": "a.txt"}}, "content_base64"),
-    ({"json": {"filename": "a.txt", "content_base64": "***"}}, "file.content_base64"),
+    ({"json": {"filename": "a.txt", "content_base64": "***"}}, "content_base64"),
+    ({"json": {"filename": "a.txt", "content_base64": "aGk"}}, "content_base64"),  # unpadded
     ({"json": {"filename": "a.txt", "content_base64": "aGk=", "extra": 1}}, "extra"),
 ])
 def test_extract_malformed_requests_are_400(client, auth_headers, kwargs, field):

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import copy
 
-from server.assist.validator import validate  # noqa: F401  (re-exported: schemas.validate(schema, body))
+from server.assist.validator import (
+    BASE64_PATTERN,
+    NOT_BLANK_PATTERN,
+    validate,  # noqa: F401  (re-exported: schemas.validate(schema, body))
+)
 
 MAX_TEXT_CHARS = 400_000
 MAX_INSTRUCTION_CHARS = 20_000
@@ -30,7 +34,7 @@ _NOT_BLANK = "must not be empty or only whitespace"
 def _text(max_chars: int, description: str, *, required_content: bool = True) -> dict:
     schema = {"type": "string", "maxLength": max_chars, "description": description}
     if required_content:
-        schema.update(minLength=1, pattern=r"\S", **{"x-pattern-message": _NOT_BLANK})
+        schema.update(minLength=1, pattern=NOT_BLANK_PATTERN, **{"x-pattern-message": _NOT_BLANK})
     return schema
 
 
@@ -42,7 +46,9 @@ _FILE = {
         "filename": {"type": "string", "minLength": 1, "maxLength": 255,
                      "description": "the file's name; its extension says how to read it"},
         "content_base64": {"type": "string", "minLength": 1, "maxLength": MAX_BASE64_CHARS,
-                           "description": "the file's bytes, base64-encoded (standard alphabet)"},
+                           "contentEncoding": "base64", "pattern": BASE64_PATTERN,
+                           "x-pattern-message": "must be base64 (standard alphabet, padded with =)",
+                           "description": "the file's bytes, base64-encoded (standard alphabet, padded)"},
     },
 }
 MAX_LINK_CHARS = 2_048
@@ -110,7 +116,8 @@ SUMMARIZE_REQUEST = _request([], {
     "format": {"type": "string", "enum": SUMMARY_FORMATS, "default": "bullets"},
     "length": _LENGTH,
     "focus": {"type": "string", "maxLength": 500, "description": "what the reader cares about"},
-}, anyOf=[{"required": ["text"]}, {"required": ["document"]}, {"required": ["attachments"]}])
+}, anyOf=[{"required": ["text"]}, {"required": ["document"]},
+          {"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}}])
 DRAFT_REQUEST = _request(["instruction"], {
     "instruction": _text(MAX_INSTRUCTION_CHARS, "what to write"),
     "context": {"type": "string", "maxLength": MAX_TEXT_CHARS,
