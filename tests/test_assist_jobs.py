@@ -429,7 +429,8 @@ def test_summarize_closing_generator_stops_workers(tokens):
 @pytest.mark.parametrize("body, error, field", [
     ({}, InvalidRequest, "text"),
     ({"document": {"filename": "x.bad", "content_base64": b64("x")}}, UnreadableDocument, "document"),
-    ({"document": {"filename": "x.txt", "content_base64": b64("  \n\n ")}}, InvalidRequest, "document"),
+    # well-formed, but the file holds no text: unreadable (422), like an empty file
+    ({"document": {"filename": "x.txt", "content_base64": b64("  \n\n ")}}, UnreadableDocument, "document"),
     ({"text": "a", "preset": "proofread"}, InvalidRequest, "preset"),
 ])
 def test_summarize_validates_eagerly(tokens, body, error, field):

@@ -26,9 +26,12 @@ def start(job: str, body: dict) -> JobAudit:
 
 
 def content_input(body: dict) -> str:
-    """What content retention keeps of a request: its own text fields and the names of the files it sent."""
+    """What content retention keeps of a request: its own text fields and the names of the files it sent.
+    `body` may be one the job refused as malformed ("attachments": null, a string...): any shape is read."""
     parts = [f"{name}:\n{body[name]}" for name in CONTENT_FIELDS if isinstance(body.get(name), str) and body[name]]
-    files = [f.get("filename") or f.get("url") for f in [body.get("document") or {}, *body.get("attachments", [])]
+    attachments = body.get("attachments")
+    sent = [body.get("document"), *(attachments if isinstance(attachments, list) else [])]
+    files = [f.get("filename") or f.get("url") for f in sent
              if isinstance(f, dict) and (f.get("filename") or f.get("url"))]
     if files:
         parts.append("files: " + ", ".join(str(name) for name in files))

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from server.assist.schemas import MAX_FILE_BYTES
-from server.errors import DrafterError, InvalidRequest, TooLarge
+from server.errors import DrafterError, InvalidRequest, TooLarge, UnreadableDocument
 
 FetchDocument = Callable[[str], tuple[str, bytes]]
 # SharePoint Online and OneDrive for Business in the commercial, US government (GCC High, DoD) and China clouds
@@ -128,6 +128,9 @@ def summary_paragraphs(body: dict, fetch_document: FetchDocument | None = None,
         paragraphs += _prefixed(doc.get("paragraphs", []), f"a{i}.")
     paragraphs = [p for p in paragraphs if (p.get("text") or "").strip()]
     if not paragraphs:
-        field = "document" if "document" in body else "attachments" if "attachments" in body else "text"
-        raise InvalidRequest("there is no text to summarize", field=field)
+        # files that hold no text make a well-formed request unanswerable: 422, as an empty file or a scanned PDF
+        if "document" in body or "attachments" in body:
+            field = "document" if "document" in body else "attachments"
+            raise UnreadableDocument("there is no text to summarize in the files sent", field=field)
+        raise InvalidRequest("there is no text to summarize", field="text")
     return paragraphs
