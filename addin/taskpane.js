@@ -28,10 +28,21 @@ export function makeHost(module, options) {
   return new Host(options);
 }
 
+/** The starting screen gives way to `id` (the pane, or a notice). */
+function show(id) {
+  $("starting").hidden = true;
+  $(id).hidden = false;
+  performance.mark(`drafter:shown:${id}`);  // when the pane (or a notice) showed: bench/pane.py reads it
+}
+
 function showProblem(text) {
   $("host-problem-text").textContent = text;
-  $("host-problem").hidden = false;
+  show("host-problem");
 }
+
+// While Office.js starts up: say so, in the browser's language until Office's is known.
+$("starting-text").textContent = createI18n(pickLanguage(navigator.language)).t("page.starting");
+$("starting-text").hidden = false;
 
 /** MSAL.js, vendored (addin/vendor/README.md): its bundle sets globalThis.msal. */
 async function loadMsal() {
@@ -39,8 +50,13 @@ async function loadMsal() {
   return globalThis.msal;
 }
 
+// How to sign in is asked at once, while Office.js starts up, rather than after Office.onReady: the pane then
+// shows as soon as Office and its adapter are ready. A failure is shown by start(), which awaits it.
+const authConfig = loadAuthConfig();
+authConfig.catch(() => {});
+
 async function createSignIn(office) {
-  const config = await loadAuthConfig();
+  const config = await authConfig;
   if (config.auth_mode === "dev") return createDevSignIn();
   const tokens = createEntraTokenProvider({
     config, office, officeRuntime: globalThis.OfficeRuntime, loadMsal,
@@ -55,7 +71,7 @@ async function start(info) {
   const i18n = createI18n(pickLanguage(office?.context?.displayLanguage || navigator.language));
   translatePage(document, i18n);
   if (!info?.host) {
-    $("outside").hidden = false;
+    show("outside");
     return;
   }
   const load = ADAPTERS[info.host];
@@ -65,6 +81,8 @@ async function start(info) {
   }
   let host;
   let auth;
+  const signIn = createSignIn(office);  // in parallel with loading the adapter
+  signIn.catch(() => {});
   try {
     const module = await load();
     host = makeHost(module, {
@@ -77,12 +95,12 @@ async function start(info) {
     return;
   }
   try {
-    auth = await createSignIn(office);
+    auth = await signIn;
   } catch (err) {
     showProblem(err?.message || i18n.t("error.generic"));
     return;
   }
-  $("pane-wrap").hidden = false;
+  show("pane-wrap");
   createPane({ host, root: document, auth, i18n });
 }
 

@@ -156,6 +156,7 @@ def open_taskpane(browser, served):
 def test_the_task_pane_renders_in_english_and_signs_in(open_taskpane):
     page = open_taskpane(language="en-US")
     expect(page.locator("#pane-wrap")).to_be_visible()
+    expect(page.locator("#starting")).to_be_hidden()  # the starting screen gave way to the pane
     assert page.get_attribute("html", "lang") == "en"
     expect(page.locator("#run")).to_have_text("Run")
     expect(page.locator("#sign-in-legend")).to_have_text("Development sign-in")
@@ -188,7 +189,7 @@ def test_the_task_pane_speaks_french_when_office_does(open_taskpane):
 def test_outside_office_the_page_points_to_the_preview(open_taskpane):
     page = open_taskpane(host=None)
     expect(page.locator("#outside")).to_be_visible()
-    assert page.locator("#pane-wrap").is_hidden()
+    assert page.locator("#pane-wrap").is_hidden() and page.locator("#starting").is_hidden()
     assert page.get_attribute("#outside a", "href") == "preview.html"
 
 

@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from server.governance.audit_record import ACTIONS, HOSTS, OUTCOMES
-from server.governance.usage_query import DEFAULT_DAYS, FORMATS, MAX_RANGE_DAYS
+from server.governance.usage_query import (
+    DEFAULT_DAYS,
+    EARLIEST,
+    FORMATS,
+    LATEST,
+    MAX_RANGE_DAYS,
+    PUBLISHED_DATE_PATTERN,
+)
 from server.governance.usage_workbook import XLSX_TYPE
 
 COUNT = {"type": "integer", "minimum": 0}
@@ -81,8 +88,9 @@ ERRORS = {
 def admin_paths() -> tuple[dict, dict]:
     """({path: item}, {schema name: schema}) for openapi.py; errors refer to its Error schema."""
     def date_parameter(name: str, description: str) -> dict:
-        return {"name": name, "in": "query", "required": False, "description": description,
-                "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}}
+        return {"name": name, "in": "query", "required": False,
+                "description": f"{description}; from {EARLIEST.isoformat()} to {LATEST.isoformat()}",
+                "schema": {"type": "string", "format": "date", "pattern": PUBLISHED_DATE_PATTERN}}
 
     item = {"get": {
         "operationId": "adminUsage", "tags": ["admin"], "summary": "Usage report (Drafter.Admin)",

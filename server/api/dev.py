@@ -13,6 +13,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request
 
 from server.api.common import json_body
+from server.assist.validator import BLANK, NOT_BLANK_PATTERN
 from server.auth.dev_bind import check_serving
 from server.config import is_loopback_host
 from server.errors import Forbidden, InvalidRequest
@@ -20,8 +21,17 @@ from server.errors import Forbidden, InvalidRequest
 log = logging.getLogger(__name__)
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+# Matched whole (fullmatch): `$` alone would let "Drafter.Admin\n" through, which the published pattern refuses.
+# Whitespace is spelled out (BLANK) so that the published patterns mean here what they mean in JSON Schema.
+EMAIL = re.compile(f"^[^@{BLANK}]{{1,64}}@[^@{BLANK}]{{1,255}}$")
 ROLE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+NOT_BLANK = re.compile(NOT_BLANK_PATTERN)
+MAX_ROLES = 20
+TOKEN_REQUEST = {  # published in /api/v1/openapi.json: exactly what token() below accepts
+    "type": "object", "required": ["name", "email"], "additionalProperties": False, "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK_PATTERN},
+        "email": {"type": "string", "pattern": EMAIL.pattern},
+        "roles": {"type": "array", "maxItems": MAX_ROLES, "items": {"type": "string", "pattern": ROLE.pattern}}}}
 
 
 def _issuer():
@@ -32,11 +42,12 @@ def _issuer():
 def token():
     body = json_body()
     name, email, roles = body.get("name"), body.get("email"), body.get("roles", [])
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+    if not isinstance(name, str) or not NOT_BLANK.search(name) or len(name) > 200:
         raise InvalidRequest("name must be a non-empty string of at most 200 characters.", field="name")
-    if not isinstance(email, str) or not EMAIL.match(email):
+    if not isinstance(email, str) or not EMAIL.fullmatch(email):
         raise InvalidRequest("email must be an email address.", field="email")
-    if not isinstance(roles, list) or len(roles) > 20 or not all(isinstance(r, str) and ROLE.match(r) for r in roles):
+    if not isinstance(roles, list) or len(roles) > MAX_ROLES or not all(isinstance(r, str) and ROLE.fullmatch(r)
+                                                                      for r in roles):
         raise InvalidRequest("roles must be a list of app role names such as Drafter.Admin.", field="roles")
     unknown = set(body) - {"name", "email", "roles"}
     if unknown:

@@ -72,6 +72,11 @@ def caller_profile() -> dict:
             "profile_source": "graph"}
 
 
+def links_readable() -> bool:
+    """Whether this deployment can read `document: {url}` links (else document_fetcher refuses them)."""
+    return current_app.config["AUTH_MODE"] != "dev" and current_app.extensions["drafter.obo"].client is not None
+
+
 def document_fetcher() -> FetchDocument:
     """fetch_document(url) -> (filename, bytes) with the caller's own rights, for `document: {url}`."""
     if current_app.config["AUTH_MODE"] == "dev":

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify
 
 from server.api.common import authenticate
-from server.api.graph_access import caller_profile
-from server.api.openapi import build_openapi
+from server.api.graph_access import caller_profile, links_readable
+from server.api.openapi import Deployment, build_openapi
 
 bp = Blueprint("meta", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -25,4 +25,5 @@ def me():
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(build_openapi(current_app.config["PUBLIC_URL"],
-                                 dev_mode=current_app.config["AUTH_MODE"] == "dev"))
+                                 dev_mode=current_app.config["AUTH_MODE"] == "dev",
+                                 deployment=Deployment(current_app.extensions["drafter.presets"], links_readable())))

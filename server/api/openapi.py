@@ -1,8 +1,15 @@
 """GET /api/v1/openapi.json: the OpenAPI 3.1 description, built from the same schemas the code validates."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from server import __version__
 from server.api.admin_openapi import admin_paths
+from server.api.dev import TOKEN_REQUEST
+from server.assist.presets import KINDS as PRESET_KINDS
+from server.assist.presets import OUTPUTS as PRESET_OUTPUTS
+from server.assist.presets import Presets
+from server.assist.published_schema import for_deployment
 from server.assist.schemas import (
     EXTRACT_REQUEST,
     EXTRACT_RESULT,
@@ -26,10 +33,18 @@ ERROR = {
         "guard": {**GUARD, "description": "blocked_by_policy only: what the policy guard found"},
     },
 }
-PRESET = {"type": "object", "required": ["id", "label", "kind"], "properties": {
-    "id": {"type": "string"}, "kind": {"type": "string"}, "description": {"type": "string"},
-    "label": {"type": "object", "additionalProperties": {"type": "string"}},
-}}
+_BILINGUAL = {"type": "object", "required": ["en"], "additionalProperties": {"type": "string"},
+              "description": "by language: en, and fr"}
+PRESET = {"type": "object", "required": ["id", "label", "kind", "description", "output", "needs_language"],
+          "properties": {
+              "id": {"type": "string"}, "kind": {"type": "string", "enum": list(PRESET_KINDS)},
+              "label": _BILINGUAL,
+              "description": {"type": "object", "additionalProperties": {"type": "string"},
+                              "description": "by language, like label; {} when the preset has none"},
+              "output": {"type": "string", "enum": list(PRESET_OUTPUTS),
+                         "description": "proofread: the result lists corrections"},
+              "needs_language": {"type": "boolean", "description": "the job must give `language` with it"},
+          }}
 ME = {"type": "object", "required": ["tenant_id", "object_id", "roles"], "properties": {
     "tenant_id": {"type": "string"}, "object_id": {"type": "string"}, "name": {"type": "string"},
     "username": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
@@ -72,8 +87,24 @@ ERROR_STATUSES = {
 }
 SSE_DESCRIPTION = (
     "With `\"stream\": true` or `Accept: text/event-stream`: events `progress` {stage, done, total}, "
-    "`delta` {text}, then exactly one of `result` (the JSON result) or `error` (the error object)."
+    "`delta` {text}, then exactly one of `result` (the JSON result) or `error` (the error object). "
+    "The schema describes one event (as OpenAPI 3.2's itemSchema does): its name, and its data as JSON."
 )
+_COUNT = {"type": "integer", "minimum": 0}
+PROGRESS = {"type": "object", "required": ["stage", "done", "total"], "properties": {
+    "stage": {"type": "string"}, "done": _COUNT, "total": _COUNT}}
+DELTA = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
+
+
+def _stream_event(result_ref: str) -> dict:
+    """One event of a job's stream. Each event's data is one line of compact JSON (server/api/sse.py)."""
+    def event(name: str, data: dict) -> dict:
+        return {"type": "object", "required": ["event", "data"], "properties": {
+            "event": {"const": name},
+            "data": {"type": "string", "contentMediaType": "application/json", "contentSchema": data}}}
+    return {"description": SSE_DESCRIPTION, "oneOf": [
+        event("progress", PROGRESS), event("delta", DELTA), event("result", {"$ref": result_ref}),
+        event("error", {"$ref": "#/components/schemas/Error"})]}
 
 
 def _error_responses(codes) -> dict:
@@ -116,15 +147,26 @@ def _document_paths(paths: dict, schemas: dict) -> None:
     }}
 
 
-def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
+@dataclass(frozen=True)
+class Deployment:
+    """What the published request schemas depend on (server/assist/published_schema.py)."""
+
+    presets: Presets
+    links: bool  # document: {url} can be read (Entra sign-in and a client credential)
+
+
+def build_openapi(public_url: str, *, dev_mode: bool = False, deployment: Deployment | None = None) -> dict:
+    """With `deployment`, each job's request schema says what this deployment accepts (its presets, links);
+    without, the schemas every deployment validates."""
     schemas = {"Error": ERROR, "Preset": PRESET, "Me": ME, "TokenQuota": TOKEN_QUOTA}
     paths: dict = {}
     for job, request_schema in REQUESTS.items():
         name = job.capitalize()
-        schemas[f"{name}Request"] = request_schema
+        schemas[f"{name}Request"] = request_schema if deployment is None else for_deployment(
+            request_schema, job, presets=deployment.presets, links=deployment.links)
         schemas[f"{name}Result"] = RESULTS[job]
         ok = _json(f"#/components/schemas/{name}Result", "The result")
-        ok["content"]["text/event-stream"] = {"schema": {"type": "string", "description": SSE_DESCRIPTION}}
+        ok["content"]["text/event-stream"] = {"schema": _stream_event(f"#/components/schemas/{name}Result")}
         paths[f"/api/v1/{job}"] = {"post": {
             "operationId": job, "summary": JOB_SUMMARIES[job], "tags": ["jobs"],
             "requestBody": {"required": True, "content": {
@@ -172,11 +214,7 @@ def build_openapi(public_url: str, *, dev_mode: bool = False) -> dict:
         paths["/dev/token"] = {"post": {
             "operationId": "devToken", "summary": "Dev mode only: issue an access token", "tags": ["dev"],
             "security": [],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["name", "email"], "additionalProperties": False, "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
-                    "email": {"type": "string", "format": "email"},
-                    "roles": {"type": "array", "maxItems": 20, "items": {"type": "string"}}}}}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": TOKEN_REQUEST}}},
             "responses": {"200": {"description": "A token", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["access_token"], "properties": {
                     "access_token": {"type": "string"}, "token_type": {"type": "string"},

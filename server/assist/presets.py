@@ -117,6 +117,10 @@ class Presets:
                                  field=field)
         return preset
 
+    def usable_by(self, job: str) -> list[Preset]:
+        """The presets `job` may name in `preset`, by id."""
+        return sorted((p for p in self._presets.values() if job in USABLE_BY[p.kind]), key=lambda p: p.id)
+
     def public_list(self) -> list[dict]:
         return [p.public() for p in sorted(self._presets.values(), key=lambda p: (KINDS.index(p.kind), p.id))]
 

@@ -17,6 +17,8 @@ PARAMETERS = ("from", "to", "format")
 DEFAULT_DAYS = 30
 MAX_RANGE_DAYS = 366  # a year, leap day included; the dashboard draws one point a day
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+# the same, as the published schema's pattern (with format: date, which rules out 2026-02-30)
+PUBLISHED_DATE_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
