@@ -109,6 +109,11 @@ export function createPane({ host, root = document, auth, i18n }) {
   let capabilities = capabilitiesOf(host, t);
 
   const selectedJob = () => ui.form.elements.job.value;
+  // Outlook works on a message, not a document: the strings that say where have a ".message" form there.
+  const outlook = String(host.kind ?? "").startsWith("outlook");
+  const inMessage = (key) => (outlook && i18n.has(`${key}.message`) ? `${key}.message` : key);
+  // The job's name as this host shows it (Coach, Rewrite selection, Summarize thread...).
+  const jobLabelKey = (job) => jobsFor(host).find((entry) => entry.job === job)?.labelKey ?? `task.${job}`;
   const setStatus = (text) => { ui.status.textContent = text; };
 
   /** The host's own jobs, under its own names; a job this Office cannot do is disabled with its reason. */
@@ -399,7 +404,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     showResultInfo(null);
     showDiff(null);
     ui.progressRow.hidden = true;
-    setStatus(t("status.running", { job: t(`task.${job}`), where: t(`where.${request.scope}`) }));
+    setStatus(t("status.running", { job: t(jobLabelKey(job)), where: t(inMessage(`where.${request.scope}`)) }));
 
     try {
       const result = await streamJob(JOB_PATHS[job], request.body, {
@@ -421,7 +426,7 @@ export function createPane({ host, root = document, auth, i18n }) {
       if (job === "reply" && text) await openReplyForm();
     } catch (err) {
       if (err?.name === "AbortError") {
-        setStatus(t("status.stopped"));
+        setStatus(t(inMessage("status.stopped")));
       } else {
         setStatus("");
         fail(err instanceof ApiError ? err : new ApiError({ error: "client_error", message: String(err?.message ?? err) }));
@@ -503,7 +508,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     try {
       await applyResult(host, lastResult.text, as);
       applied = true;
-      setStatus(t(`status.applied.${as}`));
+      setStatus(t(inMessage(`status.applied.${as}`)));
       await stamp();
     } catch (err) {
       fail(err);

@@ -173,3 +173,23 @@ def test_outlook_read_summarizes_the_earlier_messages_of_the_thread_too(page, se
     expect(page.locator("#status-text")).to_have_text("Done.")
     prompt = str(upstream.requests[-1]["json"]["messages"])
     assert "Can finance confirm by 15 March" in prompt  # from "Earlier in the thread", below the message
+
+
+def test_outlook_compose_rewrites_the_selected_text_only(page, served, upstream):
+    switch(page, served, "outlook-compose")
+    page.check('input[name="job"][value="rewrite"]')
+    expect(page.locator('input[name="job"][value="rewrite"] + span')).to_have_text("Rewrite selection")
+    body = page.input_value("#compose-body")
+    chosen = "one year is ok i guess but we really wanted three"
+    start = body.index(chosen)
+    page.locator("#compose-body").evaluate("(box, [a, b]) => box.setSelectionRange(a, b)", [start, start + len(chosen)])
+    upstream.queue_reply("A one-year renewal works, although we had hoped for three")
+    with page.expect_request("**/api/v1/rewrite") as sent:
+        page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    assert sent.value.post_data_json["text"] == chosen
+    page.click("#apply-replace")
+    expect(page.locator("#status-text")).to_have_text("Replaced in the message.")
+    assert page.input_value("#compose-body") == body.replace(chosen, "A one-year renewal works, although we had hoped for three")
+    ops = [(entry["op"], entry.get("scope")) for entry in log(page)]
+    assert ops[-2:] == [("getSelectionOrBody", "selection"), ("replace", None)]

@@ -360,7 +360,7 @@ def test_outlook_records_no_stamp_and_says_nothing_about_it(open_preview, upstre
     page.click("#run")
     expect(page.locator("#status-text")).to_have_text("Done.")
     page.click("#apply-replace")
-    expect(page.locator("#status-text")).to_have_text("Replaced in the document.")
+    expect(page.locator("#status-text")).to_have_text("Replaced in the message.")
     assert host_log(page, "stampProvenance") == []
     assert page.text_content("#provenance-note") == ""
 

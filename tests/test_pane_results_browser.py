@@ -349,3 +349,19 @@ def test_ctrl_enter_runs_and_escape_stops_on_the_server(page, upstream):
     expect(page.locator("#status-text")).to_have_text(re.compile(r"^Stopped"))
     assert upstream.wait_for_disconnect(5), "the upstream request went on after Escape"
     expect(page.locator("#run")).to_be_focused()
+
+
+def test_the_post_checks_are_said_plainly(page, upstream):
+    page.fill("#doc", "The department gave $4.2 million to 37 organisations on 1 April 2024. It did not renew the grants.")
+    upstream.queue_reply("The department gave $9 million to organisations. It renewed the grants.")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    blocks = page.locator("#details .details-block")
+    missing = blocks.filter(has_text="In the original but not in the result")
+    expect(missing.locator("h4")).to_have_text("In the original but not in the result — check before using it")
+    listed = " ".join(missing.locator("li").all_text_contents())
+    assert "$4.2 million" in listed and "37" in listed and "1 April 2024" in listed
+    added = blocks.filter(has_text="In the result but not in the original")
+    assert "$9 million" in " ".join(added.locator("li").all_text_contents())
+    grade = page.locator("#details .grade")
+    expect(grade).to_have_text(re.compile(r"^Grade level: \d+\.\d before, \d+\.\d after\. Measured with [\w-]+\.$"))
