@@ -100,6 +100,7 @@ export function createPane({ host, root = document, auth, i18n }) {
   let lastStamp = null;   // what the last apply recorded in the document (provenance.js), for its undo
   let conversation = null; // {job, body, scope, history, instruction}: what Refine resends
   let applied = false;     // an apply happened since the last undo (for hosts without canUndo)
+  let appliedAs = null;    // how the last apply went in ("tracked": Word's own Reject undoes it, not Drafter)
   let signingIn = null;   // the sign-in under way (entra)
   let quotaCall = 0;      // numbers /me calls, so a late answer never overwrites a newer one
   const sink = createTextSink(ui.output);
@@ -497,9 +498,12 @@ export function createPane({ host, root = document, auth, i18n }) {
     }
     showFlowButtons(ready);
     const undo = capabilities.undo;
-    ui.undo.disabled = busy || !undo.available || !(typeof host.canUndo === "function" ? canUndo(host) : applied);
-    ui.undoReason.textContent = undo.available ? "" : undo.reason;
-    ui.undoReason.hidden = undo.available;
+    const undoable = typeof host.canUndo === "function" ? canUndo(host) : applied;
+    ui.undo.disabled = busy || !undo.available || !undoable;
+    // A tracked change is the user's to accept or reject in Word: said, rather than a silent grey button.
+    const reason = !undo.available ? undo.reason : appliedAs === "tracked" && !undoable ? t("apply.undoTracked") : "";
+    ui.undoReason.textContent = reason;
+    ui.undoReason.hidden = !reason;
   }
 
   async function apply(as) {
@@ -508,6 +512,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     try {
       await applyResult(host, lastResult.text, as);
       applied = true;
+      appliedAs = as;
       setStatus(t(inMessage(`status.applied.${as}`)));
       await stamp();
     } catch (err) {
@@ -551,6 +556,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     try {
       await insertDraft(host, lastResult.text);
       applied = true;
+      appliedAs = "insert";
       setStatus(t("status.inserted"));
       await stamp();
     } catch (err) {
@@ -575,6 +581,7 @@ export function createPane({ host, root = document, auth, i18n }) {
     try {
       await host.undoLastApply();
       applied = false;
+      appliedAs = null;
       setStatus(t("status.undone"));
       // The undone edit's id leaves the document too, if that edit was what put it there.
       const undone = lastStamp;

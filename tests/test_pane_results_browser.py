@@ -168,6 +168,9 @@ def test_replace_as_tracked_change_is_recorded_by_the_host(page, upstream):
     assert page.input_value("#doc") == document.replace(SENTENCE, "Rural uptake was strong.")
     expect(page.locator("#host-log li").first).to_have_text(
         f"Tracked change: deleted “{SENTENCE}”, inserted “Rural uptake was strong.”")
+    # Undo is Word's Reject for a tracked change: the button is off and says so
+    expect(page.locator("#undo")).to_be_disabled()
+    expect(page.locator("#undo-reason")).to_have_text("A tracked change is undone in Word itself: Review, Reject.")
 
 
 def test_add_as_comment_leaves_the_text_and_records_the_comment(page, upstream):
@@ -180,6 +183,10 @@ def test_add_as_comment_leaves_the_text_and_records_the_comment(page, upstream):
     assert page.input_value("#doc") == document
     comments = [e for e in page.evaluate("window.__drafterHostLog") if e["op"] == "comment"]
     assert comments == [{"mode": "word", "op": "comment", "on": SENTENCE, "text": "Say where the 62% comes from."}]
+    page.click("#undo")  # the comment is taken away again
+    expect(page.locator("#status-text")).to_have_text("The last apply was undone.")
+    undone = [e for e in page.evaluate("window.__drafterHostLog") if e["op"] == "undo"]
+    assert undone == [{"mode": "word", "op": "undo", "comment": "Say where the 62% comes from."}]
 
 
 def test_an_apply_choice_the_host_cannot_do_is_disabled_with_its_reason(page, served, upstream):

@@ -272,18 +272,24 @@ def test_word_mode_records_tracked_changes_comments_and_undo(open_preview):
         await host.selectParagraph("p3");  // line 3: paragraphs are lines, as the service numbers them
         const read = await host.getSelectionOrBody();
         await host.applyResult("Second, rewritten.", {as: "tracked"});
+        const afterTracked = host.canUndo();
+        let refused = "";
+        try { await host.undoLastApply(); } catch (err) { refused = err.message; }
         await host.applyResult("Check this figure.", {as: "comment"});
-        const undoable = host.canUndo();
-        await host.undoLastApply();
-        return {read, undoable, log: window.__drafterHostLog.map(({op}) => op),
+        const afterComment = host.canUndo();
+        await host.undoLastApply();  // takes the comment away, as Word's host deletes it
+        return {read, afterTracked, refused, afterComment, canUndoNow: host.canUndo(),
+                log: window.__drafterHostLog.map(({op}) => op),
                 tracked: window.__drafterHostLog.find((e) => e.op === "trackedChange")};
     }""")
     assert log["read"] == {"text": "Second paragraph.", "scope": "selection"}
-    assert log["undoable"] is True
+    # As in Word: a tracked change is accepted or rejected in Word, not undone by Drafter; a comment is.
+    assert log["afterTracked"] is False and log["refused"] == "Drafter cannot undo a tracked change: reject it in Word (Review, Reject)."
+    assert log["afterComment"] is True and log["canUndoNow"] is False
     assert log["tracked"]["deleted"] == "Second paragraph."
     assert log["tracked"]["inserted"] == "Second, rewritten."
     assert log["log"] == ["selectParagraph", "getSelectionOrBody", "trackedChange", "comment", "undo"]
-    assert page.input_value("#doc") == "First paragraph.\n\nSecond paragraph.\nStill the second.\n\nThird."
+    assert page.input_value("#doc") == "First paragraph.\n\nSecond, rewritten.\nStill the second.\n\nThird."
     expect(page.locator("#host-log li")).to_have_count(4)
     expect(page.locator("#host-log li").nth(2)).to_contain_text("Comment on")
 

@@ -82,7 +82,8 @@ export class PreviewHost {
     this.log = [];        // what the pane asked for, in order: {op, ...}
     this.requests = this.log;  // the original name
     this.target = null;   // the range last read: {start, end, text}
-    this.last = null;     // the last apply: {before, after, start}; value snapshots for undo
+    this.last = null;     // the last apply, as Word's host keeps it: {kind: "edit", before, after, start} (value
+                          // snapshots), {kind: "comment", text}, or {kind: "tracked"} (Word rejects those itself)
     this.properties = new Map();  // the stand-in document's custom properties, as Word would hold them
   }
 
@@ -203,6 +204,7 @@ export class PreviewHost {
     requireCapability(this.capabilities(), feature);
     const { start, end, text: original } = this.#checkedTarget();
     if (as === "comment") {
+      this.last = { kind: "comment", text };
       this.#record({ op: "comment", on: original, text });
       return;
     }
@@ -214,6 +216,7 @@ export class PreviewHost {
     }
     this.#write(text, start, end);
     this.target = { start, end: start + text.length, text };
+    if (as === "tracked") this.last = { kind: "tracked" };  // as in Word: the user accepts or rejects it there
     this.#record(as === "tracked" ? { op: "trackedChange", deleted: original, inserted: text } : { op: "replace", text });
   }
 
@@ -230,13 +233,19 @@ export class PreviewHost {
   }
 
   canUndo() {
-    return this.last !== null && this.capabilities().undo.available;
+    return this.last !== null && this.last.kind !== "tracked" && this.capabilities().undo.available;
   }
 
-  /** Puts the text back as it was before the last apply, if nothing changed it since. */
+  /** Takes the last comment away, or puts the text back as it was before the last apply if nothing changed it. */
   async undoLastApply() {
     requireCapability(this.capabilities(), "undo");
     if (!this.last) throw this.#error("nothingToUndo");
+    if (this.last.kind === "tracked") throw this.#error("trackedUndo");
+    if (this.last.kind === "comment") {
+      this.#record({ op: "undo", comment: this.last.text });
+      this.last = null;
+      return;
+    }
     if (this.textarea.value !== this.last.after) throw this.#error("documentChanged");
     this.textarea.value = this.last.before;
     this.textarea.dispatchEvent(new Event("input", { bubbles: true }));
@@ -306,7 +315,7 @@ export class PreviewHost {
   #write(text, start, end) {
     const before = this.textarea.value;
     this.textarea.setRangeText(text, start, end, "select");
-    this.last = { before, after: this.textarea.value, start };
+    this.last = { kind: "edit", before, after: this.textarea.value, start };
     // Let anything listening to the document (autosave, counters) hear about the change.
     this.textarea.dispatchEvent(new Event("input", { bubbles: true }));
     this.textarea.focus();
