@@ -78,6 +78,17 @@ def test_refine_resends_the_job_with_its_history(page, upstream):
     messages = upstream.requests[-1]["json"]["messages"]
     assert {"role": "assistant", "content": REWRITE} in messages
     assert "shorter" in messages[-1]["content"]
+    # A second follow-up keeps the whole conversation: both earlier answers and the first follow-up go back.
+    page.fill("#refine-instruction", "more formal")
+    upstream.queue_reply("The pilot provided $4.2 million to 37 organisations.")
+    with page.expect_request("**/api/v1/rewrite") as sent:
+        page.click("#refine")
+    expect(page.locator("#output")).to_have_text("The pilot provided $4.2 million to 37 organisations.")
+    history = sent.value.post_data_json["history"]
+    assert [turn["role"] for turn in history] == ["user", "assistant", "user", "assistant"]
+    assert history[1]["content"] == REWRITE and history[2]["content"] == "shorter"
+    assert history[3]["content"] == "The pilot gave $4.2 million to 37 organisations."
+    assert sent.value.post_data_json["instruction"] == "more formal"
 
 
 def test_an_empty_refinement_is_refused_plainly(page, upstream):
