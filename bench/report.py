@@ -452,7 +452,8 @@ def _pane_section(p: dict) -> list[str]:
     size, paint = p["size"], p["paint"]
     out = ["", "## 5. Task pane budgets (bench/pane.py)", "",
            "What was run:", "",
-           f"- Size: every .js and .css under addin/ except addin/vendor/ (MSAL), {len(size['files'])} files, each "
+           f"- Size: every .js and .css under addin/ except addin/vendor/ (MSAL) and addin/admin/ (the admin "
+           f"dashboard's page), {len(size['files'])} files, each "
            "compressed alone with Python's `gzip.compress(data, compresslevel=9)` (gzip -9), summed. Office.js "
            "is loaded from Microsoft's CDN and is not in the repository, so it is not counted.",
            f"- Paint: `python {p['service']['argv']}` (dev auth, plain HTTP on loopback) serving the pages; "
