@@ -33,6 +33,7 @@ function describe(entry) {
       return entry.docx_base64 ? t("preview.log.docx", { mode: entry.mode, text: entry.text })
         : t("preview.log.rendered", { mode: entry.mode, text: entry.html ?? entry.text });
     case "undo": return t("preview.log.undo");
+    case "contextChanged": return t("preview.log.contextChanged");
     case "selectParagraph": return t("preview.log.select", { id: entry.id });
     case "openReply": return t("preview.log.reply", { text: entry.text });
     case "stampProvenance":

@@ -101,6 +101,7 @@ export function createPane({ host, root = document, auth, i18n }) {
   let conversation = null; // {job, body, scope, history, instruction}: what Refine resends
   let applied = false;     // an apply happened since the last undo (for hosts without canUndo)
   let appliedAs = null;    // how the last apply went in ("tracked": Word's own Reject undoes it, not Drafter)
+  let stopReason = null;   // the status key to show when a job is stopped by something other than Stop
   let signingIn = null;   // the sign-in under way (entra)
   let quotaCall = 0;      // numbers /me calls, so a late answer never overwrites a newer one
   const sink = createTextSink(ui.output);
@@ -427,7 +428,7 @@ export function createPane({ host, root = document, auth, i18n }) {
       if (job === "reply" && text) await openReplyForm();
     } catch (err) {
       if (err?.name === "AbortError") {
-        setStatus(t(inMessage("status.stopped")));
+        setStatus(t(stopReason ?? inMessage("status.stopped")));
       } else {
         setStatus("");
         fail(err instanceof ApiError ? err : new ApiError({ error: "client_error", message: String(err?.message ?? err) }));
@@ -435,6 +436,7 @@ export function createPane({ host, root = document, auth, i18n }) {
       }
     } finally {
       running = null;
+      stopReason = null;
       ui.progressRow.hidden = true;
       setBusy(false);
       refreshQuota();  // the job used some of it, or a 429 said it is gone
@@ -615,6 +617,34 @@ export function createPane({ host, root = document, auth, i18n }) {
     await send(job, { body: { ...body, history, [REFINE_FIELD[job]]: instruction }, scope });
   }
 
+  /**
+   * Outlook, pane pinned: the user selected another message. What was read from the last one, and the result
+   * made for it, no longer apply (a reply drafted for one message must never open as a reply to another).
+   */
+  function contextChanged() {
+    if (running) {
+      stopReason = "status.contextChanged";
+      running.controller.abort();
+    } else {
+      setStatus(t("status.contextChanged"));
+    }
+    lastResult = null;
+    conversation = null;
+    lastStamp = null;
+    applied = false;
+    appliedAs = null;
+    sink.set("");
+    ui.details.replaceChildren();
+    showResultInfo(null);
+    showDiff(null);
+    clearError();
+    showNotice("");
+    showJobs();
+    showJobOptions();
+    showApply();
+    ui.refineForm.hidden = true;
+  }
+
   async function cite(id) {
     clearError();
     try {
@@ -649,6 +679,9 @@ export function createPane({ host, root = document, auth, i18n }) {
   });
 
   for (const select of root.querySelectorAll("select[data-languages]")) fillLanguages(select, t, defaultTarget(i18n.language));
+  if (typeof host.onContextChanged === "function") {
+    Promise.resolve(host.onContextChanged(contextChanged)).catch((err) => console.warn("Drafter: no message change events", err));
+  }
   showSignInMode();
   showJobs();
   showJobOptions();

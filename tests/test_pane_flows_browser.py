@@ -193,3 +193,32 @@ def test_outlook_compose_rewrites_the_selected_text_only(page, served, upstream)
     assert page.input_value("#compose-body") == body.replace(chosen, "A one-year renewal works, although we had hoped for three")
     ops = [(entry["op"], entry.get("scope")) for entry in log(page)]
     assert ops[-2:] == [("getSelectionOrBody", "selection"), ("replace", None)]
+
+
+def test_a_pinned_pane_drops_the_result_when_another_message_is_selected(page, served, upstream):
+    switch(page, served, "outlook-read")
+    upstream.queue_reply("- The sender asks for the report.")
+    page.click("#run")
+    expect(page.locator("#status-text")).to_have_text("Done.")
+    expect(page.locator("#output")).not_to_be_empty()
+    page.evaluate("window.__drafterHost.selectAnotherMessage()")
+    expect(page.locator("#status-text")).to_have_text(
+        "Another message was selected: the result for the previous one was cleared.")
+    expect(page.locator("#output")).to_be_empty()
+    expect(page.locator("#details")).to_be_empty()
+    expect(page.locator("#open-reply")).to_be_disabled()
+
+
+def test_a_reply_being_drafted_stops_when_another_message_is_selected_and_never_opens(page, served, upstream):
+    switch(page, served, "outlook-read")
+    upstream.chunk_delay = 0.1
+    upstream.queue_reply(" ".join(["Thank you, Jordan."] * 60))
+    page.check('input[name="job"][value="reply"]')
+    page.click("#run")
+    expect(page.locator("#output")).not_to_be_empty()
+    page.evaluate("window.__drafterHost.selectAnotherMessage()")
+    expect(page.locator("#status-text")).to_have_text(
+        "Another message was selected: the result for the previous one was cleared.")
+    assert upstream.wait_for_disconnect(5), "the reply went on being drafted for the previous message"
+    assert [entry for entry in log(page) if entry["op"] == "openReply"] == []
+    expect(page.locator("#reply")).to_be_hidden()

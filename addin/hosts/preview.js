@@ -295,8 +295,21 @@ export class PreviewHost {
     return result;
   }
 
-  /** The preview's document never changes under the pane. */
-  async onContextChanged() {}
+  /**
+   * In Outlook a pinned pane sees another message when the user selects one; the preview has one message, so
+   * nothing calls the handler but selectAnotherMessage() (for tests and the console).
+   */
+  async onContextChanged(handler) {
+    this.contextHandlers = [...(this.contextHandlers ?? []), handler];
+  }
+
+  /** Stands in for selecting another message while the pane is pinned: forget what was read, tell the pane. */
+  selectAnotherMessage() {
+    this.target = null;
+    this.last = null;
+    this.#record({ op: "contextChanged" });
+    for (const handler of this.contextHandlers ?? []) handler();
+  }
 
   /** The message read, with the earlier messages of its thread quoted below it as Outlook's body has them. */
   #messageText() {
