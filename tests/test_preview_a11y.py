@@ -15,8 +15,7 @@ import os
 import pytest
 
 from tests.conftest import ROOT, skip_or_fail
-from tests.test_preview_browser import (  # noqa: F401  (fixtures)
-    BLACK, CHROMIUM, CHROMIUM_ARGS, browser, expect, open_taskpane, served)
+from tests.test_preview_browser import BLACK, CHROMIUM, CHROMIUM_ARGS, browser, expect, open_taskpane, served  # noqa: F401
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
@@ -60,7 +59,7 @@ def open_preview(browser, served, axe_source):  # noqa: F811
 
 
 @pytest.fixture
-def open_office_pane(open_taskpane, axe_source):
+def open_office_pane(open_taskpane, axe_source):  # noqa: F811
     """The Office task pane (taskpane.html) under a fake Office, 320 px wide, signed in with the dev token."""
     def open_page(**options):
         page = open_taskpane(**options)
