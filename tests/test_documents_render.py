@@ -244,6 +244,14 @@ def test_docx_keeps_hostile_text_as_text():
     assert not _docx_document(data).paragraphs[0].hyperlinks
 
 
+def test_characters_xml_cannot_hold_are_dropped_not_a_crash():
+    # schemathesis: markdown with \x1a made lxml refuse the text and /documents/render answer 500
+    markdown = "# Ti\x00tle\n\nA\x1a b\x08 c\ud800 d\uffff e \U0001F600"
+    document = _docx_document(markdown_to_docx(markdown))
+    assert [p.text for p in document.paragraphs] == ["Title", "A b c d e \U0001F600"]
+    assert markdown_to_html(markdown) == "<h1>Title</h1>\n<p>A b c d e \U0001F600</p>"
+
+
 def test_line_breaks_and_rules_in_docx():
     document = _docx_document(markdown_to_docx("one\ntwo\n\n---"))
     assert document.paragraphs[0].text == "one\ntwo"

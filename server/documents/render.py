@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from itertools import groupby
 
 import docx
@@ -27,12 +28,20 @@ MAX_LIST_STYLE_DEPTH = 3  # Word's built-in list styles stop at "List Bullet 3" 
 TABLE_STYLE = "border-collapse:collapse"
 CELL_STYLE = "border:1px solid #999;padding:4px 8px;vertical-align:top"
 HEADER_CELL_STYLE = CELL_STYLE + ";text-align:left;background-color:#f2f2f2"
+# What XML 1.0 cannot hold: C0 controls but tab, LF and CR; lone surrogates (JSON can carry them); U+FFFE and
+# U+FFFF. lxml refuses them (a .docx could not be written: 500) and no reader shows them, so both renderers
+# drop them from the markdown first.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(markdown: str) -> str:
+    return _NOT_XML.sub("", markdown)
 
 
 # ---- HTML ----
 
 def markdown_to_html(markdown: str) -> str:
-    return "\n".join(_html_block(block) for block in parse_blocks(markdown))
+    return "\n".join(_html_block(block) for block in parse_blocks(_xml_safe(markdown)))
 
 
 def _html_block(block) -> str:
@@ -104,7 +113,7 @@ def _html_span(span: Span) -> str:
 def markdown_to_docx(markdown: str) -> bytes:
     document = docx.Document()
     writer = _DocxWriter(document)
-    for block in parse_blocks(markdown):
+    for block in parse_blocks(_xml_safe(markdown)):
         writer.block(block, in_quote=False)
     buffer = io.BytesIO()
     document.save(buffer)
