@@ -60,12 +60,19 @@ def _filtered_categories(results: object) -> list[str]:
     return hits
 
 
+def list_at(payload: dict, key: str) -> list:
+    """The list a payload holds at `key`, or [] when it holds anything else: a chunk whose `choices` is true or
+    5 is malformed, and is read as having none rather than failing with a TypeError (found by hypothesis)."""
+    value = payload.get(key)
+    return value if isinstance(value, list) else []
+
+
 def check_content_filter(payload: dict) -> None:
     """Raise ContentFiltered when a response or chunk says the provider's filter stopped the prompt or answer."""
-    for entry in payload.get("prompt_filter_results") or payload.get("prompt_annotations") or []:
+    for entry in list_at(payload, "prompt_filter_results") or list_at(payload, "prompt_annotations"):
         if isinstance(entry, dict) and (hits := _filtered_categories(entry.get("content_filter_results"))):
             raise ContentFiltered(f"the provider's content filter blocked the prompt ({', '.join(hits)})")
-    for choice in payload.get("choices") or []:
+    for choice in list_at(payload, "choices"):
         if not isinstance(choice, dict):
             continue
         if hits := _filtered_categories(choice.get("content_filter_results")):
@@ -80,7 +87,7 @@ def parse_usage(raw: object) -> Usage | None:
     try:
         return Usage(prompt_tokens=int(raw.get("prompt_tokens") or 0),
                      completion_tokens=int(raw.get("completion_tokens") or 0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a count of Infinity, which json reads
         return None
 
 

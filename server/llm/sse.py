@@ -19,7 +19,7 @@ from typing import NamedTuple, Protocol
 
 from server.errors import UpstreamError
 from server.llm.base import Usage
-from server.llm.chat_payload import check_content_filter, parse_usage, raise_for_error_object
+from server.llm.chat_payload import check_content_filter, list_at, parse_usage, raise_for_error_object
 
 # Lines are split as bytes: CR and LF never occur inside a UTF-8 sequence, so splitting before decoding is
 # exact, and decoding each finished line alone gives the same text (an invalid sequence cannot span an EOL).
@@ -189,7 +189,7 @@ def iter_chat_text(chunks: Iterable[bytes], outcome: StreamOutcome | None = None
             payload = _read_event(event, outcome)
             if payload is None:
                 return
-            for choice in payload.get("choices") or ():
+            for choice in list_at(payload, "choices"):
                 if (content := _text_of(choice)) is not None:
                     yield content
     last = decoder.finish()
@@ -202,7 +202,7 @@ def iter_chat_text(chunks: Iterable[bytes], outcome: StreamOutcome | None = None
             raise
         if payload is None:
             return
-        for choice in payload.get("choices") or ():
+        for choice in list_at(payload, "choices"):
             if (content := _text_of(choice)) is not None:
                 yield content
     if outcome.finish_reason is None:
@@ -229,7 +229,7 @@ def _read_event(event: Event, outcome: StreamOutcome) -> dict | None:
         outcome.model = str(payload["model"])
     if (usage := parse_usage(payload.get("usage"))) is not None:
         outcome.usage = usage
-    for choice in payload.get("choices") or []:
+    for choice in list_at(payload, "choices"):
         if isinstance(choice, dict) and choice.get("index", 0) == 0 and choice.get("finish_reason"):
             outcome.finish_reason = str(choice["finish_reason"])
     return payload
