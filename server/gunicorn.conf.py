@@ -8,6 +8,15 @@ writes.
 """
 import os
 
+from server.observability import gunicorn_hooks
+
+# Prometheus multiprocess mode: every worker writes its numbers to a private directory prepared here, at load,
+# before any worker (or --preload) imports the app; a scrape of any worker then adds them all up.
+gunicorn_hooks.prepare_metrics_dir()
+logconfig_dict = gunicorn_hooks.logconfig_dict()  # gunicorn's own lines in the app's log format
+child_exit = gunicorn_hooks.child_exit  # a dead worker's streams in flight leave the gauge
+on_exit = gunicorn_hooks.on_exit  # the metrics directory goes with the server
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 worker_class = "gthread"
 workers = 2

@@ -106,3 +106,39 @@ def test_a_stream_longer_than_the_grace_is_cut_at_the_bound(tmp_path, upstream):
     out = _sigterm_during_a_stream(tmp_path, upstream, grace=2, words=400, delay=0.05)  # 20 s of stream
     assert b"event: result" not in out.get("body", b"")
     assert out["exited"] - out["signalled"] < 2 + 5  # the bound, plus the time gunicorn takes to stop
+
+
+def test_the_shipped_configuration_adds_every_workers_metrics_up(tmp_path, upstream):
+    """/metrics under the shipped file: two workers' requests counted together, whichever answers."""
+    port = _free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DRAFTER_INSTANCE_PATH": str(tmp_path / "instance"),
+           "DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "http://localhost:3000",
+           "DRAFTER_MODEL_PROVIDER": "openai", "DRAFTER_MODEL_BASE_URL": upstream.url,
+           "DRAFTER_MODEL_NAME": "fake-model", "DRAFTER_LOG_LEVEL": "warning",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_CMD_ARGS": "--workers 2 --threads 2"}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "server/gunicorn.conf.py",
+                             "server.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        for _ in range(40):  # new connections each time: both workers take some
+            requests.get(f"{url}/healthz", headers={"Connection": "close"}, timeout=5)
+
+        def healthz_count() -> float:
+            text = requests.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=5).text
+            return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                       if line.startswith("drafter_http_requests_total{") and 'route="/healthz"' in line)
+        counts = {healthz_count() for _ in range(6)}
+        assert counts and min(counts) >= 40  # every scrape sees both workers' requests, not one worker's
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
