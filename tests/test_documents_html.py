@@ -320,13 +320,15 @@ def test_no_network_while_reading(monkeypatch):
     ],
 )
 def test_huge_and_deep_markup_is_read_in_bounded_time(markup, refused):
-    started = time.monotonic()
+    # A guard against quadratic parsing, not a speed target (those are in bench/): this process's own CPU
+    # time, which other work on a busy machine does not inflate; each case takes a second or two here.
+    started = time.process_time()
     if refused:
         with pytest.raises(TooLarge, match="elements"):
             read_html(markup)
     else:
         assert read_html(markup)["kind"] == "html"
-    assert time.monotonic() - started < 15
+    assert time.process_time() - started < 15
 
 
 def test_deep_nesting_keeps_text_and_later_blocks():
