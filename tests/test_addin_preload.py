@@ -16,7 +16,7 @@ from tests.test_preview_browser import FAKE_OFFICE, browser, expect, served  # n
 ADDIN = ROOT / "addin"
 STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^'"()]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]""",
                            re.M)
-PRELOAD = re.compile(r'<link rel="modulepreload" href="([^"]+)">')
+PRELOAD = re.compile(r'<link rel="modulepreload" href="([^"]+)" fetchpriority="low">')
 
 
 def static_graph(entry: str) -> set[str]:
@@ -38,12 +38,14 @@ def preloads(page: str) -> list[str]:
 
 def test_the_preview_preloads_exactly_its_import_graph():
     listed = preloads("preview.html")
+    assert (ADDIN / "preview.html").read_text(encoding="utf-8").count('rel="modulepreload"') == len(listed)
     assert len(listed) == len(set(listed))
     assert set(listed) == static_graph("main.js")
 
 
 def test_the_task_pane_preloads_its_graph_and_what_both_adapters_share_but_no_adapter():
     listed = preloads("taskpane.html")
+    assert (ADDIN / "taskpane.html").read_text(encoding="utf-8").count('rel="modulepreload"') == len(listed)
     shared = static_graph("hosts/word.js") & static_graph("hosts/outlook.js") - {"hosts/word.js", "hosts/outlook.js"}
     assert len(listed) == len(set(listed))
     assert set(listed) == static_graph("taskpane.js") | shared
