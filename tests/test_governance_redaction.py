@@ -139,3 +139,28 @@ def test_closing_the_restored_stream_closes_the_model_stream():
     next(iter(stream))
     stream.close()
     assert closed == [True]
+
+
+def test_placeholders_the_user_wrote_are_never_restored_into_values():
+    # the user's own "[SSN_1]" is text: the real value gets the next number, and only issued names come back
+    redactor = Redactor(TYPES)
+    source = "Template field [SSN_1] stays; the claimant's SSN is 123-45-6789."
+    redactor.reserve(source)
+    redactor.learn(find_personal_data(source, TYPES))
+    assert redactor.redact(source) == "Template field [SSN_1] stays; the claimant's SSN is [SSN_2]."
+    assert redactor.restore("Keep [SSN_1]; value [SSN_2].") == "Keep [SSN_1]; value 123-45-6789."
+    assert redactor.counts == {"ssn": 1}
+
+
+def test_the_guard_reserves_what_any_material_already_holds():
+    from server.governance.guard import Guard
+    from server.governance.material import Material
+    from server.governance.rules import parse_guard_policy
+
+    model = FakeModel(["Done: [SSN_3] and [SSN_4]."])
+    redacting, verdict = Guard(parse_guard_policy(None, set())).screen(
+        [Material("text", "SSN 123-45-6789"), Material("history", "earlier I wrote [SSN_3] as a field name")], model)
+    answer = redacting.complete([{"role": "user", "content": "SSN 123-45-6789"}]).text
+    assert model.calls[0]["messages"][0]["content"] == "SSN [SSN_4]"
+    assert answer == "Done: [SSN_3] and 123-45-6789."
+    assert verdict.redacted == {"ssn": 1}

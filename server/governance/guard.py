@@ -83,6 +83,8 @@ class Guard:
         redact = tuple(kind for kind, f in verdict.findings.items() if f.action == "redact")
         if redact:
             redactor = Redactor(redact, phone_regions=self.policy.phone_regions)
+            for material in materials:
+                redactor.reserve(material.text or "")
             redactor.learn(matches)
             verdict.redacted = redactor.counts
             model = RedactingModel(model, redactor)

@@ -57,6 +57,17 @@ class Redactor:
                 self._value_of[name] = match.value
         return found
 
+    def reserve(self, text: str) -> None:
+        """Keep the placeholder names `text` already holds (a user may write "[SSN_1]" themselves): new ones are
+        numbered after them, so the user's own text is never restored into a value it did not hold."""
+        if "[" not in text:
+            return
+        with self._lock:
+            for m in _PLACEHOLDER.finditer(text):
+                kind = next((k for k, label in LABELS.items() if label == m.group(1).upper()), None)
+                if kind is not None:
+                    self._counts[kind] = max(self._counts.get(kind, 0), int(m.group(2)))
+
     def learn(self, matches: Iterable[Match]) -> None:
         """Number the values the guard found, in reading order, before anything is sent."""
         for match in matches:
@@ -93,7 +104,11 @@ class Redactor:
     def counts(self) -> dict[str, int]:
         """Values redacted, by type."""
         with self._lock:
-            return dict(self._counts)
+            counts: dict[str, int] = {}
+            for name in self._value_of:
+                kind = next(k for k, label in LABELS.items() if name.startswith(label + "_"))
+                counts[kind] = counts.get(kind, 0) + 1
+            return counts
 
     def restorer(self) -> StreamRestorer:
         return StreamRestorer(self)
