@@ -362,6 +362,12 @@ def test_gunicorn_workers_add_up_and_a_dead_worker_leaves_no_stream_in_flight(tm
         served_by = {name.split("_")[-1] for name in os.listdir(directory) if name.startswith("counter_")}
         assert len(served_by - {"99999.db"}) == 2, "both workers should have served and written their counters"
         rewrite_ok = {"route": "/api/v1/rewrite", "method": "POST", "status": "200"}
+
+        def all_counted() -> bool:  # a job is counted once its answer has gone out: a moment after the caller has it
+            samples = metrics()
+            return (value(samples, "drafter_http_requests_total", **rewrite_ok) == 6
+                    and value(samples, "drafter_jobs_total", action="rewrite", outcome="ok") == 6)
+        _wait(all_counted, 10, "the six jobs to be counted")
         for _ in range(4):  # whichever worker answers the scrape, the sum is the same
             samples = metrics()
             assert value(samples, "drafter_http_requests_total", **rewrite_ok) == 6
