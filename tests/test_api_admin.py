@@ -1,6 +1,7 @@
 """GET /api/v1/admin/usage through the app: the admin role, every bad parameter named, the caller's tenant only,
 numbers that match the records (made by real jobs against the fake upstream, or appended to the store), the
-JSON against the published schema, the CSV and the .xlsx exports, and no object id or UPN in any of them;
+JSON against the published schema, the CSV and the .xlsx exports (the workbook in English or French, the CSV's
+header the same in both), and no object id or UPN in any of them;
 on SQLite and on real PostgreSQL. Also GET /admin's page and its policy."""
 from __future__ import annotations
 
@@ -153,6 +154,11 @@ def test_without_the_admin_role_it_is_403_whatever_the_query(client, query):
     ("format=JSON", "format", "json, csv or xlsx"),
     ("format=", "format", "json, csv or xlsx"),
     ("from=2026-03-03&from=2026-03-04", "from", "once"),
+    ("lang=de", "lang", "en or fr"),
+    ("lang=FR", "lang", "en or fr"),
+    ("lang=fr-FR", "lang", "en or fr"),
+    ("lang=", "lang", "en or fr"),
+    ("format=xlsx&lang=en&lang=fr", "lang", "once"),
     ("tenant_id=other-tenant", "tenant_id", "not a parameter"),
     ("top=5", "top", "not a parameter"),
 ])
@@ -279,6 +285,14 @@ def test_csv_has_one_line_per_day_under_a_header(db_client, store):
 
 # ---- xlsx ----
 
+def first_labels(sheet) -> dict:
+    """{first column: second column} of a sheet, the first row of each label (the totals, before the errors)."""
+    labels: dict = {}
+    for row in range(1, sheet.max_row + 1):
+        labels.setdefault(sheet.cell(row, 1).value, sheet.cell(row, 2).value)
+    return labels
+
+
 def open_xlsx(response):
     assert response.headers["Content-Type"] == XLSX
     return openpyxl.load_workbook(io.BytesIO(response.data))
@@ -295,7 +309,7 @@ def test_xlsx_has_summary_daily_and_users_sheets_with_the_numbers(db_client, sto
     assert book.sheetnames == ["Summary", "Daily", "Users"]
     summary, daily, users = book["Summary"], book["Daily"], book["Users"]
 
-    labels = {summary.cell(row, 1).value: summary.cell(row, 2).value for row in range(1, summary.max_row + 1)}
+    labels = first_labels(summary)
     assert labels["From"] == dt.datetime(2026, 3, 3) and labels["To"] == dt.datetime(2026, 3, 5)
     assert labels["Tenant"] == DEV_TENANT_ID
     assert (labels["Requests"], labels["Prompt tokens"], labels["Completion tokens"], labels["Total tokens"]) == (
@@ -303,8 +317,8 @@ def test_xlsx_has_summary_daily_and_users_sheets_with_the_numbers(db_client, sto
     assert (labels["Blocked by policy"], labels["Redacted"], labels["Errors"], labels["Users"]) == (1, 1, 1, 2)
     assert (labels["brief"], labels["-2-3"]) == (2, 1)
     errors = [[summary.cell(row, col).value for col in (1, 2, 3)] for row in range(1, summary.max_row + 1)
-              if summary.cell(row, 1).value in ("blocked", "upstream_error")]
-    assert errors == [["blocked", "blocked_by_policy", 1], ["upstream_error", "upstream_timeout", 1]]
+              if summary.cell(row, 2).value in ("blocked_by_policy", "upstream_timeout")]
+    assert errors == [["Blocked by policy", "blocked_by_policy", 1], ["Model error", "upstream_timeout", 1]]
     assert "theirs" not in labels
 
     header = [cell.value for cell in daily[1]]
@@ -358,6 +372,70 @@ def test_xlsx_is_styled_frozen_filtered_formatted_and_charted(db_client, store):
     assert drawing.count("<c:chart ") == 3
     rels = package.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
     assert "drawing1.xml" in rels  # the drawing is the Summary sheet's
+
+
+def chart_titles(data: bytes) -> list[str]:
+    """The charts' titles, read from the package (openpyxl does not read charts back)."""
+    package = zipfile.ZipFile(io.BytesIO(data))
+    names = sorted(name for name in package.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", name))
+    return ["".join(t.text for t in ElementTree.fromstring(package.read(name))
+                    .find(f"{CHART_NS}chart/{CHART_NS}title").iter(f"{DRAWING_NS}t")) for name in names]
+
+
+def test_lang_fr_writes_the_workbook_in_french(db_client, store):
+    client = db_client
+    admin = bearer(client, ADMIN)
+    seed(store)
+    response = usage(client, admin, f"{RANGE}&format=xlsx&lang=fr")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="drafter-usage-2026-03-03-2026-03-05.xlsx"'
+    book = open_xlsx(response)
+    assert book.sheetnames == ["Synthèse", "Par jour", "Utilisateurs"]
+    summary, daily, users = book["Synthèse"], book["Par jour"], book["Utilisateurs"]
+    assert book.properties.language == "fr"
+
+    labels = first_labels(summary)
+    assert summary["A1"].value == "Utilisation de Drafter"
+    assert labels["Du"] == dt.datetime(2026, 3, 3) and labels["Au"] == dt.datetime(2026, 3, 5)
+    assert labels["Locataire"] == DEV_TENANT_ID
+    assert (labels["Requêtes"], labels["Jetons d’invite"], labels["Jetons de réponse"], labels["Total des jetons"]) == (
+        6, 68, 19, 87)
+    assert (labels["Bloquées par la politique"], labels["Masquées"], labels["Erreurs"], labels["Utilisateurs"]) == (
+        1, 1, 1, 2)
+    assert [cell.value for cell in summary[6][:2]] == ["Total sur la période", "Nombre"]
+    errors = [[summary.cell(row, col).value for col in (1, 2, 3)] for row in range(1, summary.max_row + 1)
+              if summary.cell(row, 2).value in ("blocked_by_policy", "upstream_timeout")]
+    assert errors == [["Bloquée par la politique", "blocked_by_policy", 1], ["Erreur du modèle", "upstream_timeout", 1]]
+
+    header = [cell.value for cell in daily[1]]
+    assert header == ["Jour", "Requêtes", "Requêtes\u00a0: réécriture", "Requêtes\u00a0: résumé",
+                      "Requêtes\u00a0: rédaction", "Requêtes\u00a0: relecture", "Depuis\u00a0: Word",
+                      "Depuis\u00a0: Outlook", "Depuis\u00a0: Page d’aperçu", "Depuis\u00a0: Hôte inconnu",
+                      "Jetons d’invite", "Jetons de réponse", "Total des jetons", "Latence p50 (ms)",
+                      "Latence p95 (ms)", "Bloquées", "Masquées", "Erreurs"]
+    assert [cell.value for cell in daily[2]][:3] == [dt.datetime(2026, 3, 3), 5, 2]  # the numbers do not change
+    assert [cell.value for cell in users[1]] == ["Utilisateur (pseudonyme)", "Locataire", "Requêtes",
+                                                 "Jetons d’invite", "Jetons de réponse", "Total des jetons"]
+    assert users["A2"].value == store.pseudonym(DEV_TENANT_ID, "oid-1")
+
+    assert chart_titles(response.data) == ["Requêtes par jour et par action", "Jetons par jour",
+                                           "Latence par jour (tâches terminées)"]
+    package = zipfile.ZipFile(io.BytesIO(response.data))
+    first_chart = package.read("xl/charts/chart1.xml").decode()
+    assert "'Par jour'!$C$2:$C$4" in first_chart and "Jour (UTC)" in first_chart  # the French sheet, axis
+
+    english = open_xlsx(usage(client, admin, f"{RANGE}&format=xlsx&lang=en"))
+    assert english.sheetnames == ["Summary", "Daily", "Users"]  # lang=en is the default, said out loud
+    assert [cell.value for cell in english["Daily"][1]][:3] == ["Day", "Requests", "Requests: rewrite"]
+
+
+def test_the_csv_header_keeps_its_column_names_in_any_language(db_client, store):
+    client = db_client
+    admin = bearer(client, ADMIN)
+    seed(store)
+    english = usage(client, admin, f"{RANGE}&format=csv").data
+    assert usage(client, admin, f"{RANGE}&format=csv&lang=fr").data == english
+    assert english.startswith(b"day,requests,action_rewrite,")
+    assert usage(client, admin, f"{RANGE}&lang=fr").get_json() == usage(client, admin, RANGE).get_json()
 
 
 def test_xlsx_keeps_a_formula_looking_preset_as_text(db_client, store):
@@ -414,7 +492,9 @@ def test_no_object_id_or_upn_in_any_export(app_config, upstream):
 def test_the_report_is_published_in_openapi(client, admin):
     spec = get(client, "/api/v1/openapi.json", admin).get_json()
     operation = spec["paths"]["/api/v1/admin/usage"]["get"]
-    assert {p["name"] for p in operation["parameters"]} == {"from", "to", "format"}
+    assert {p["name"] for p in operation["parameters"]} == {"from", "to", "format", "lang"}
+    [lang] = [p for p in operation["parameters"] if p["name"] == "lang"]
+    assert lang["schema"] == {"type": "string", "enum": ["en", "fr"], "default": "en"}
     assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv", XLSX}
     assert {"400", "401", "403", "503"} <= set(operation["responses"])
     assert "caller's own tenant only" in operation["description"]

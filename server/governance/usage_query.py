@@ -1,7 +1,8 @@
-"""The query of GET /api/v1/admin/usage: `from`, `to` and `format`, checked and defaulted.
+"""The query of GET /api/v1/admin/usage: `from`, `to`, `format` and `lang`, checked and defaulted.
 
 Pure: the query string comes in as {name: [values]}, and every bad parameter is an InvalidRequest naming it.
 Dates are UTC days written YYYY-MM-DD; `to` defaults to today and `from` to 29 days before `to` (30 days).
+`lang` (en by default) is the language of the .xlsx workbook's words; JSON and CSV are the same in any.
 """
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from server.errors import InvalidRequest
+from server.governance.usage_labels import LANGUAGES
 
 FORMATS = ("json", "csv", "xlsx")
-PARAMETERS = ("from", "to", "format")
+PARAMETERS = ("from", "to", "format", "lang")
 DEFAULT_DAYS = 30
 MAX_RANGE_DAYS = 366  # a year, leap day included; the dashboard draws one point a day
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
@@ -27,6 +29,7 @@ class UsageQuery:
     start: dt.date
     end: dt.date
     format: str
+    lang: str = "en"
 
 
 def parse_usage_query(args: Mapping[str, Sequence[str]], today: dt.date) -> UsageQuery:
@@ -34,8 +37,8 @@ def parse_usage_query(args: Mapping[str, Sequence[str]], today: dt.date) -> Usag
     for name in args:
         if name not in PARAMETERS:
             shown = name[:40]
-            raise InvalidRequest(f"{shown!r} is not a parameter of the usage report, which takes from, to and "
-                                 "format.", field=shown)
+            raise InvalidRequest(f"{shown!r} is not a parameter of the usage report, which takes from, to, "
+                                 "format and lang.", field=shown)
     for name, values in args.items():
         if len(values) != 1:
             raise InvalidRequest(f"Give {name} once.", field=name)
@@ -51,7 +54,10 @@ def parse_usage_query(args: Mapping[str, Sequence[str]], today: dt.date) -> Usag
     form = value.get("format", "json")
     if form not in FORMATS:
         raise InvalidRequest("format must be json, csv or xlsx.", field="format")
-    return UsageQuery(start, end, form)
+    lang = value.get("lang", "en")
+    if lang not in LANGUAGES:
+        raise InvalidRequest("lang must be en or fr.", field="lang")
+    return UsageQuery(start, end, form, lang)
 
 
 def _date(value: Mapping[str, str], name: str) -> dt.date | None:

@@ -1,7 +1,7 @@
 """The usage report as an Excel workbook (openpyxl): Summary, Daily and Users sheets and native charts.
 
-Pure: a report (server.governance.usage.report, with the tenant it covers as `tenant_id`) in, .xlsx bytes
-out. Summary: the range, totals, top presets and errors, and charts of requests, tokens and latency drawn
+Pure: a report (server.governance.usage.report, with the tenant it covers as `tenant_id`) and a language
+(usage_labels: English or French sheet names, headers, chart titles and words) in, .xlsx bytes out. Summary: the range, totals, top presets and errors, and charts of requests, tokens and latency drawn
 from the Daily sheet. Daily: one row per day (usage_export.daily_columns). Users: pseudonyms only.
 Text that a spreadsheet could take for a formula is written as a text cell, never as a formula.
 """
@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from server.governance.usage_export import Column, daily_columns, formula_risk
+from server.governance.usage_labels import Labels
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -30,24 +31,28 @@ MS_FORMAT = '#,##0" ms"'
 DAY_FORMAT = "yyyy-mm-dd"
 CHART_WIDTH_CM, CHART_HEIGHT_CM = 18, 7.5
 
-TOTALS = (("Requests", "requests"), ("Prompt tokens", "prompt_tokens"), ("Completion tokens", "completion_tokens"),
-          ("Blocked by policy", "blocked"), ("Redacted", "redacted"), ("Errors", "errors"), ("Users", "users"))
-USER_COLUMNS = (("User (pseudonym)", 26), ("Tenant", 38), ("Requests", 12), ("Prompt tokens", 15),
-                ("Completion tokens", 15), ("Total tokens", 15))
+# (label key, totals key)
+TOTALS = (("requests", "requests"), ("prompt_tokens", "prompt_tokens"), ("completion_tokens", "completion_tokens"),
+          ("blocked.policy", "blocked"), ("redacted", "redacted"), ("errors", "errors"), ("users", "users"))
+# (label key, width)
+USER_COLUMNS = (("user", 26), ("tenant", 38), ("requests", 12), ("prompt_tokens", 15), ("completion_tokens", 15),
+                ("total_tokens", 15))
 
 
-def usage_xlsx(report: dict) -> bytes:
+def usage_xlsx(report: dict, language: str = "en") -> bytes:
+    words = Labels(language)
     workbook = Workbook()
     summary = workbook.active
-    summary.title = "Summary"
-    daily = workbook.create_sheet("Daily")
-    users = workbook.create_sheet("Users")
-    columns = daily_columns(report)
+    summary.title = words["sheet.summary"]
+    daily = workbook.create_sheet(words["sheet.daily"])
+    users = workbook.create_sheet(words["sheet.users"])
+    columns = daily_columns(report, words)
     _daily_sheet(daily, report, columns)
-    _users_sheet(users, report)
-    _summary_sheet(summary, report)
-    _charts(summary, daily, report, columns)
-    workbook.properties.title = f"Drafter usage {report['from']} to {report['to']}"
+    _users_sheet(users, report, words)
+    _summary_sheet(summary, report, words)
+    _charts(summary, daily, report, columns, words)
+    workbook.properties.title = words.format("workbook.title", start=report["from"], end=report["to"])
+    workbook.properties.language = language
     workbook.properties.creator = "Drafter"
     out = io.BytesIO()
     workbook.save(out)
@@ -95,8 +100,8 @@ def _daily_sheet(sheet: Worksheet, report: dict, columns: list[Column]) -> None:
     _widths(sheet, [12] + [max(10, min(18, len(column.title) + 2)) for column in columns[1:]])
 
 
-def _users_sheet(sheet: Worksheet, report: dict) -> None:
-    _header(sheet, 1, [title for title, _ in USER_COLUMNS])
+def _users_sheet(sheet: Worksheet, report: dict, words: Labels) -> None:
+    _header(sheet, 1, [words[key] for key, _ in USER_COLUMNS])
     for row, user in enumerate(report["users"], start=2):
         _text(sheet, row, 1, user["user"])
         _text(sheet, row, 2, user["tenant_id"])
@@ -109,52 +114,52 @@ def _users_sheet(sheet: Worksheet, report: dict) -> None:
     _widths(sheet, [width for _, width in USER_COLUMNS])
 
 
-def _summary_sheet(sheet: Worksheet, report: dict) -> None:
+def _summary_sheet(sheet: Worksheet, report: dict, words: Labels) -> None:
     """Title and range (frozen), then three tables one under the other: totals, top presets, errors."""
-    _text(sheet, 1, 1, "Drafter usage").font = TITLE_FONT
-    _text(sheet, 2, 1, "From")
+    _text(sheet, 1, 1, words["title"]).font = TITLE_FONT
+    _text(sheet, 2, 1, words["from"])
     _number(sheet, 2, 2, dt.date.fromisoformat(report["from"]), DAY_FORMAT).alignment = Alignment(horizontal="left")
-    _text(sheet, 3, 1, "To")
+    _text(sheet, 3, 1, words["to"])
     _number(sheet, 3, 2, dt.date.fromisoformat(report["to"]), DAY_FORMAT).alignment = Alignment(horizontal="left")
-    _text(sheet, 4, 1, "Tenant")
-    _text(sheet, 4, 2, str(report.get("tenant_id") or "all tenants"))
+    _text(sheet, 4, 1, words["tenant"])
+    _text(sheet, 4, 2, str(report.get("tenant_id") or words["tenant.all"]))
     sheet.freeze_panes = "A6"
 
     row = 6
-    _header(sheet, row, ["Total for the range", "Count"])
+    _header(sheet, row, [words["totals.header"], words["count"]])
     totals = report["totals"]
     for label, key in TOTALS:
         row += 1
-        _text(sheet, row, 1, label)
+        _text(sheet, row, 1, words[label])
         _number(sheet, row, 2, totals[key])
     row += 1
-    _text(sheet, row, 1, "Total tokens").font = Font(bold=True)
+    _text(sheet, row, 1, words["total_tokens"]).font = Font(bold=True)
     _number(sheet, row, 2, totals["prompt_tokens"] + totals["completion_tokens"]).font = Font(bold=True)
 
     row += 2
-    _text(sheet, row, 1, "Top presets").font = SECTION_FONT
+    _text(sheet, row, 1, words["presets"]).font = SECTION_FONT
     row += 1
-    _header(sheet, row, ["Preset", "Requests"])
+    _header(sheet, row, [words["preset"], words["requests"]])
     for preset in report["top_presets"]:
         row += 1
         _text(sheet, row, 1, preset["preset"])
         _number(sheet, row, 2, preset["requests"])
     if not report["top_presets"]:
         row += 1
-        _text(sheet, row, 1, "No job used a preset in this range.").font = Font(italic=True)
+        _text(sheet, row, 1, words["presets.none"]).font = Font(italic=True)
 
     row += 2
-    _text(sheet, row, 1, "Errors and refusals").font = SECTION_FONT
+    _text(sheet, row, 1, words["errors.title"]).font = SECTION_FONT
     row += 1
-    _header(sheet, row, ["Outcome", "Error code", "Count"])
+    _header(sheet, row, [words["outcome"], words["error_code"], words["count"]])
     for error in report["errors"]:
         row += 1
-        _text(sheet, row, 1, error["outcome"])
+        _text(sheet, row, 1, words.name("outcome", error["outcome"]))  # in words, as the dashboard says it
         _text(sheet, row, 2, error["error_code"] or "")
         _number(sheet, row, 3, error["count"])
     if not report["errors"]:
         row += 1
-        _text(sheet, row, 1, "No errors in this range.").font = Font(italic=True)
+        _text(sheet, row, 1, words["errors.none"]).font = Font(italic=True)
     _widths(sheet, [30, 22, 12])
 
 
@@ -162,25 +167,26 @@ def _column_index(columns: list[Column], name: str) -> int:
     return next(index for index, column in enumerate(columns, start=1) if column.name == name)
 
 
-def _charts(summary: Worksheet, daily: Worksheet, report: dict, columns: list[Column]) -> None:
-    """Native Excel charts on the Summary sheet over the Daily sheet's cells (they follow edits there)."""
+def _charts(summary: Worksheet, daily: Worksheet, report: dict, columns: list[Column], words: Labels) -> None:
+    """Native Excel charts on the Summary sheet over the Daily sheet's cells (they follow edits there); each
+    series is named by its header cell, so the legends are in the workbook's language too."""
     last = len(report["days"]) + 1
     days = Reference(daily, min_col=1, min_row=2, max_row=last)
     actions = [index for index, column in enumerate(columns, start=1) if column.name.startswith("action_")]
     requests = BarChart()
     requests.type, requests.grouping, requests.overlap = "col", "stacked", 100
-    requests.title, requests.y_axis.title = "Requests per day by action", "Requests"
+    requests.title, requests.y_axis.title = words["chart.requests"], words["requests"]
     requests.add_data(Reference(daily, min_col=actions[0], max_col=actions[-1], min_row=1, max_row=last),
                       titles_from_data=True)
     requests.set_categories(days)
 
-    tokens = _line_chart("Tokens per day", "Tokens", daily, days, last,
+    tokens = _line_chart(words["chart.tokens"], words["chart.tokens.axis"], daily, days, last,
                          [_column_index(columns, "prompt_tokens"), _column_index(columns, "completion_tokens")])
-    latency = _line_chart("Latency per day (completed jobs)", "Milliseconds", daily, days, last,
+    latency = _line_chart(words["chart.latency"], words["chart.latency.axis"], daily, days, last,
                           [_column_index(columns, "latency_p50_ms"), _column_index(columns, "latency_p95_ms")])
     for anchor, chart in (("E2", requests), ("E18", tokens), ("E34", latency)):
         chart.width, chart.height = CHART_WIDTH_CM, CHART_HEIGHT_CM
-        chart.x_axis.title = "Day (UTC)"
+        chart.x_axis.title = words["chart.day.axis"]
         chart.x_axis.number_format = DAY_FORMAT
         chart.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
         chart.y_axis.delete = False
