@@ -1,7 +1,8 @@
 // Charts drawn as SVG (no chart library): stacked bars and lines over days, and horizontal bars for ranked
 // items. Each returns an <svg role="img"> named by the caller's heading and summary (aria-labelledby); the
 // caller also shows the numbers as a table. Colours come from CSS classes (series-0, series-1, ...), so the
-// charts follow light and dark mode and the page's style-src 'self' policy.
+// charts follow light and dark mode and the page's style-src 'self' policy. Numbers (`format`) and days
+// (`dayLabel`) are written by the caller, in the page's language.
 import { svg } from "./dom.js";
 
 const WIDTH = 560;
@@ -10,8 +11,6 @@ const MARGIN = { top: 12, right: 16, bottom: 30, left: 64 };
 const MAX_X_LABELS = 8;
 const TICKS = 4;
 const MAX_LABEL_CHARS = 26;
-const DAY_LABEL = new Intl.DateTimeFormat("en", { month: "short", day: "numeric", timeZone: "UTC" });
-const NUMBER = new Intl.NumberFormat("en");
 
 /**
  * Where the value axis ends: four equal whole-number steps of 1, 2, 2.5, 3 or 5 times a power of ten (every value
@@ -26,11 +25,6 @@ export function niceMax(value) {
     if (step >= raw && Number.isInteger(step)) return step * TICKS;
   }
   return 10 * power * TICKS;
-}
-
-/** "Mar 5" for "2026-03-05". */
-export function dayLabel(day) {
-  return DAY_LABEL.format(new Date(`${day}T00:00:00Z`));
 }
 
 function frame(labelledBy, height = HEIGHT) {
@@ -48,7 +42,7 @@ function valueAxis(root, max, format, height = HEIGHT) {
   return (value) => bottom - (span * value) / max;
 }
 
-function dayAxis(root, days) {
+function dayAxis(root, days, dayLabel) {
   const band = (WIDTH - MARGIN.left - MARGIN.right) / Math.max(days.length, 1);
   const every = Math.ceil(days.length / MAX_X_LABELS);
   days.forEach((day, index) => {
@@ -59,19 +53,15 @@ function dayAxis(root, days) {
   return { band, center: (index) => MARGIN.left + band * (index + 0.5) };
 }
 
-function compact(value) {
-  return NUMBER.format(Math.round(value * 100) / 100);
-}
-
 /**
  * Bars per day, one segment per series stacked in series order.
- * `series`: [{name, values: [number per day]}].
+ * `series`: [{name, values: [number per day]}]; `days`: YYYY-MM-DD; `format(number)`, `dayLabel(day)`: text.
  */
-export function stackedBars({ labelledBy, days, series, format = compact }) {
+export function stackedBars({ labelledBy, days, series, format, dayLabel }) {
   const root = frame(labelledBy);
   const totals = days.map((_, index) => series.reduce((sum, s) => sum + (s.values[index] || 0), 0));
   const y = valueAxis(root, niceMax(Math.max(0, ...totals)), format);
-  const { band, center } = dayAxis(root, days);
+  const { band, center } = dayAxis(root, days, dayLabel);
   const width = Math.max(1, band * 0.7);
   days.forEach((day, index) => {
     let base = 0;
@@ -90,11 +80,11 @@ export function stackedBars({ labelledBy, days, series, format = compact }) {
  * One line per series over the days; a day without a value (null) breaks the line. Points are marked when
  * there are few days, so a single day still shows.
  */
-export function lines({ labelledBy, days, series, format = compact }) {
+export function lines({ labelledBy, days, series, format, dayLabel }) {
   const root = frame(labelledBy);
   const highest = Math.max(0, ...series.flatMap((s) => s.values.filter((v) => typeof v === "number")));
   const y = valueAxis(root, niceMax(highest), format);
-  const { center } = dayAxis(root, days);
+  const { center } = dayAxis(root, days, dayLabel);
   series.forEach((s, position) => {
     let run = [];
     const flush = () => {
@@ -115,7 +105,7 @@ export function lines({ labelledBy, days, series, format = compact }) {
 }
 
 /** Ranked items as horizontal bars with their labels and values: [{label, value}]. */
-export function horizontalBars({ labelledBy, items, format = compact }) {
+export function horizontalBars({ labelledBy, items, format }) {
   const row = 28;
   const labelWidth = 220;
   const height = Math.max(1, items.length) * row + 8;

@@ -1,5 +1,6 @@
 // The dashboard's date range: UTC days written YYYY-MM-DD, checked as the service checks them
-// (server/governance/usage_query.py), so a bad range is said beside the inputs before any request.
+// (server/governance/usage_query.py), so a bad range is said beside the inputs, in the page's language,
+// before any request.
 export const DEFAULT_DAYS = 30;
 export const MAX_RANGE_DAYS = 366;
 export const EARLIEST = "2000-01-01";
@@ -29,21 +30,29 @@ export function defaultRange(today = new Date()) {
 }
 
 /**
- * {from, to} when the range is one the service takes, else {field, message} for the input at fault.
+ * {from, to} when the range is one the service takes, else {field, key, values}: the input at fault and what
+ * is wrong with it (a key of strings.js and its values; describeRangeProblem says it).
  */
 export function checkRange(from, to) {
   for (const [field, value] of [["from", from], ["to", to]]) {
-    const name = field === "from" ? "The first day" : "The last day";
-    if (!value) return { field, message: `${name} is missing: choose a date.` };
-    if (!parseDay(value)) return { field, message: `${name} must be a date written YYYY-MM-DD, such as 2026-03-01.` };
-    if (value < EARLIEST || value > LATEST) return { field, message: `${name} must be between ${EARLIEST} and ${LATEST}.` };
+    if (!value) return { field, key: `range.missing.${field}`, values: {} };
+    if (!parseDay(value)) return { field, key: `range.format.${field}`, values: {} };
+    if (value < EARLIEST || value > LATEST) return { field, key: `range.bounds.${field}`, values: { earliest: EARLIEST, latest: LATEST } };
   }
-  if (from > to) return { field: "from", message: `The first day (${from}) is after the last day (${to}).` };
+  if (from > to) return { field: "from", key: "range.order", values: { from, to } };
   const days = Math.round((parseDay(to) - parseDay(from)) / DAY_MS) + 1;
-  if (days > MAX_RANGE_DAYS) {
-    return { field: "from", message: `Choose at most ${MAX_RANGE_DAYS} days; ${from} to ${to} is ${days} days.` };
-  }
+  if (days > MAX_RANGE_DAYS) return { field: "from", key: "range.tooLong", values: { max: MAX_RANGE_DAYS, from, to, days } };
   return { from, to };
+}
+
+/** What checkRange found, in `i18n`'s language: days as it writes them (6 déc. 2026), counts likewise. */
+export function describeRangeProblem(problem, i18n) {
+  const { from, to, earliest, latest, max, days } = problem.values || {};
+  const said = {};
+  for (const [name, day] of Object.entries({ from, to, earliest, latest })) if (day) said[name] = i18n.day(day);
+  for (const [name, count] of Object.entries({ max, days })) if (count !== undefined) said[name] = i18n.number(count);
+  if (from && to && from <= to) said.range = i18n.range(from, to);
+  return i18n.t(problem.key, said);
 }
 
 /** The range a page address asks for (?from=&to=), when it is a good one; otherwise the default. */

@@ -1,73 +1,82 @@
 // The usage report on the page: totals, then one card per chart, each with its heading, a one-line summary
-// (with the heading, the chart's accessible name), a legend, and its numbers in a table.
-import { dayLabel, horizontalBars, lines, stackedBars } from "./charts.js";
+// (with the heading, the chart's accessible name), a legend, and its numbers in a table; all in the page's
+// language (i18n.js), numbers and days through Intl.
+import { horizontalBars, lines, stackedBars } from "./charts.js";
 import { dataTable, el } from "./dom.js";
 
-const NUMBER = new Intl.NumberFormat("en");
-const ACTIONS = { rewrite: "Rewrite", summarize: "Summarize", draft: "Draft", review: "Review" };
-const HOSTS = { word: "Word", outlook: "Outlook", preview: "Preview page", unknown: "Unknown host" };
-const OUTCOMES = {
-  blocked: "Blocked by policy", upstream_error: "Model error", cancelled: "Cancelled", rate_limited: "Rate limited",
-  error: "Request error", ok: "Completed", redacted: "Redacted",
-};
 const USERS_SHOWN = 50;
 
-const count = (value) => NUMBER.format(value);
-const ms = (value) => `${NUMBER.format(Math.round(value))} ms`;
-
-function nameOf(names, key) {
-  return names[key] || key;
-}
-
-/** Draw `report` (GET /api/v1/admin/usage) into `root`, replacing what was there. */
-export function renderReport(root, report) {
+/**
+ * Draw `report` (GET /api/v1/admin/usage) into `root` in `i18n`'s language, replacing what was there. A table
+ * the admin opened stays open when the report is drawn again (another range, the other language).
+ */
+export function renderReport(root, report, i18n) {
+  const open = new Set([...root.querySelectorAll("details.table-toggle[open]")].map((details) => details.closest("section")?.id));
+  const words = wordsOf(i18n);
+  const { t } = i18n;
   const days = report.days.map((day) => day.day);
   const keysOf = (group) => Object.keys(report.days[0]?.[group] || {});
   const perDay = (pick) => report.days.map(pick);
-  const actionSeries = keysOf("by_action").map((key) => ({ name: nameOf(ACTIONS, key), values: perDay((d) => d.by_action[key] || 0) }));
-  const hostSeries = keysOf("by_host").map((key) => ({ name: nameOf(HOSTS, key), values: perDay((d) => d.by_host[key] || 0) }));
+  const actionSeries = keysOf("by_action").map((key) => ({ name: words.name("action", key), values: perDay((d) => d.by_action[key] || 0) }));
+  const hostSeries = keysOf("by_host").map((key) => ({ name: words.name("host", key), values: perDay((d) => d.by_host[key] || 0) }));
   const tokenSeries = [
-    { name: "Prompt tokens", values: perDay((d) => d.prompt_tokens) },
-    { name: "Completion tokens", values: perDay((d) => d.completion_tokens) },
+    { name: t("series.prompt"), values: perDay((d) => d.prompt_tokens) },
+    { name: t("series.completion"), values: perDay((d) => d.completion_tokens) },
   ];
   const latencySeries = [
-    { name: "p50 (median)", values: perDay((d) => d.latency_p50_ms) },
-    { name: "p95", values: perDay((d) => d.latency_p95_ms) },
+    { name: t("series.p50"), values: perDay((d) => d.latency_p50_ms) },
+    { name: t("series.p95"), values: perDay((d) => d.latency_p95_ms) },
   ];
   const guardSeries = [
-    { name: "Blocked", values: perDay((d) => d.blocked) },
-    { name: "Redacted", values: perDay((d) => d.redacted) },
+    { name: t("series.blocked"), values: perDay((d) => d.blocked) },
+    { name: t("series.redacted"), values: perDay((d) => d.redacted) },
   ];
 
   root.replaceChildren(
-    totalsCard(report),
+    totalsCard(report, words),
     el("div", { class: "chart-grid" },
-      seriesCard("actions", "Requests per day by action", days, actionSeries, stackedBars, count, countSummary("requests", actionSeries)),
-      seriesCard("hosts", "Requests per day by host", days, hostSeries, stackedBars, count, countSummary("requests", hostSeries)),
-      seriesCard("tokens", "Tokens per day", days, tokenSeries, lines, count, countSummary("tokens", tokenSeries)),
-      seriesCard("latency", "Latency per day (completed jobs)", days, latencySeries, lines, ms, latencySummary(latencySeries, days)),
-      seriesCard("guard", "Blocked and redacted per day", days, guardSeries, stackedBars, count, countSummary("jobs screened out or redacted", guardSeries)),
-      presetsCard(report.top_presets),
-      errorsCard(report.errors)),
-    usersCard(report.users));
+      seriesCard(words, "actions", days, actionSeries, stackedBars, words.count, countSummary(words, "requests", actionSeries)),
+      seriesCard(words, "hosts", days, hostSeries, stackedBars, words.count, countSummary(words, "requests", hostSeries)),
+      seriesCard(words, "tokens", days, tokenSeries, lines, words.count, countSummary(words, "tokens", tokenSeries)),
+      seriesCard(words, "latency", days, latencySeries, lines, words.ms, latencySummary(words, latencySeries, days)),
+      seriesCard(words, "guard", days, guardSeries, stackedBars, words.count, countSummary(words, "guard", guardSeries)),
+      presetsCard(words, report.top_presets),
+      errorsCard(words, report.errors)),
+    usersCard(words, report.users));
+  for (const id of open) {
+    const details = id && root.querySelector(`#${id} details.table-toggle`);
+    if (details) details.open = true;
+  }
 }
 
-function totalsCard(report) {
+/** The translator and the formats the cards write with. */
+function wordsOf(i18n) {
+  return {
+    ...i18n,
+    count: (value) => i18n.number(value),
+    ms: (value) => i18n.t("unit.ms", { value: i18n.number(Math.round(value)) }),
+    /** An action, host or outcome in words; one a later release adds shows as its key until it has some. */
+    name: (group, key) => (i18n.has(`${group}.${key}`) ? i18n.t(`${group}.${key}`) : key),
+  };
+}
+
+function totalsCard(report, words) {
+  const { t, count } = words;
   const totals = report.totals;
   const tile = (id, label, value, detail) => el("div", { class: "tile" },
     el("dt", {}, label),
     el("dd", { id: `total-${id}` }, count(value)),
     detail ? el("dd", { class: "hint" }, detail) : null);
   return el("section", { class: "card totals", "aria-labelledby": "totals-title" },
-    el("h2", { id: "totals-title" }, `Totals, ${report.from} to ${report.to} (UTC)`),
+    el("h2", { id: "totals-title" }, t("totals.title", { range: words.range(report.from, report.to) })),
     el("dl", { class: "tiles" },
-      tile("requests", "Requests", totals.requests),
-      tile("tokens", "Tokens", totals.prompt_tokens + totals.completion_tokens,
-        `${count(totals.prompt_tokens)} prompt, ${count(totals.completion_tokens)} completion`),
-      tile("blocked", "Blocked by policy", totals.blocked),
-      tile("redacted", "Redacted", totals.redacted),
-      tile("errors", "Errors", totals.errors),
-      tile("users", "Users", totals.users)));
+      tile("requests", t("totals.requests"), totals.requests),
+      tile("tokens", t("totals.tokens"), totals.prompt_tokens + totals.completion_tokens,
+        t("totals.tokensDetail", { prompt: count(totals.prompt_tokens), completion: count(totals.completion_tokens) })),
+      tile("blocked", t("totals.blocked"), totals.blocked),
+      tile("redacted", t("totals.redacted"), totals.redacted),
+      tile("errors", t("totals.errors"), totals.errors),
+      tile("users", t("totals.users"), totals.users)));
 }
 
 function card(id, title, summary, ...content) {
@@ -82,68 +91,78 @@ function legend(series) {
     series.map((s, index) => el("li", {}, el("span", { class: `swatch series-${index}` }), s.name)));
 }
 
-function tableToggle(table) {
-  return el("details", { class: "table-toggle" }, el("summary", {}, "Show the numbers"), table);
+function tableToggle(words, table) {
+  return el("details", { class: "table-toggle" }, el("summary", {}, words.t("chart.showNumbers")), table);
 }
 
-function seriesCard(id, title, days, series, draw, format, summary) {
+function seriesCard(words, id, days, series, draw, format, summary) {
+  const title = words.t(`chart.${id}`);
   const labelledBy = `chart-${id}-title chart-${id}-summary`;
-  const rows = days.map((day, index) => [day, ...series.map((s) => (typeof s.values[index] === "number" ? format(s.values[index]) : "none"))]);
+  const rows = days.map((day, index) => [words.day(day),
+    ...series.map((s) => (typeof s.values[index] === "number" ? format(s.values[index]) : words.t("chart.none")))]);
   return card(id, title, summary,
-    draw({ labelledBy, days, series, format }),
+    draw({ labelledBy, days, series, format, dayLabel: words.dayShort }),
     legend(series),
-    tableToggle(dataTable(title, ["Day", ...series.map((s) => s.name)], rows)));
+    tableToggle(words, dataTable(title, [words.t("chart.day"), ...series.map((s) => s.name)], rows)));
 }
 
-function countSummary(unit, series) {
+/** "6 requests: Rewrite 3, Summarize 1, …" (`unit`: requests, tokens or guard), or that there were none. */
+function countSummary(words, unit, series) {
   const sums = series.map((s) => [s.name, s.values.reduce((a, b) => a + b, 0)]);
   const total = sums.reduce((a, [, value]) => a + value, 0);
-  if (total === 0) return `No ${unit} in this range.`;
-  return `${count(total)} ${unit}: ${sums.map(([name, value]) => `${name} ${count(value)}`).join(", ")}.`;
+  if (total === 0) return words.t(`summary.${unit}.none`);
+  const parts = sums.map(([name, value]) => words.t("summary.part", { name, value: words.count(value) })).join(", ");
+  return words.plural(`summary.${unit}`, total, { parts });
 }
 
-function latencySummary(series, days) {
+function latencySummary(words, series, days) {
   const parts = series.map((s) => {
     let best = -1;
     s.values.forEach((value, index) => {
       if (typeof value === "number" && (best < 0 || value > s.values[best])) best = index;
     });
-    return best < 0 ? null : `highest ${s.name} ${ms(s.values[best])} on ${dayLabel(days[best])}`;
+    return best < 0 ? null : words.t("summary.latency.highest", { series: s.name, value: words.ms(s.values[best]), day: words.dayShort(days[best]) });
   }).filter(Boolean);
-  if (!parts.length) return "No completed jobs in this range.";
-  const text = parts.join("; ");
+  if (!parts.length) return words.t("summary.latency.none");
+  const text = parts.join(words.t("summary.latency.join"));
   return `${text[0].toUpperCase()}${text.slice(1)}.`;
 }
 
-function presetsCard(presets) {
-  if (!presets.length) return card("presets", "Top presets", "No job used a preset in this range.");
+function presetsCard(words, presets) {
+  const { t, count } = words;
+  const title = t("chart.presets");
+  if (!presets.length) return card("presets", title, t("summary.presets.none"));
   const top = presets[0];
-  return card("presets", "Top presets", `Most used: ${top.preset} (${count(top.requests)} requests).`,
-    horizontalBars({ labelledBy: "chart-presets-title chart-presets-summary", items: presets.map((p) => ({ label: p.preset, value: p.requests })) }),
-    tableToggle(dataTable("Top presets", ["Preset", "Requests"], presets.map((p) => [p.preset, count(p.requests)]))));
+  return card("presets", title, words.plural("summary.presets", top.requests, { preset: top.preset }),
+    horizontalBars({ labelledBy: "chart-presets-title chart-presets-summary", items: presets.map((p) => ({ label: p.preset, value: p.requests })), format: count }),
+    tableToggle(words, dataTable(title, [t("table.preset"), t("table.requests")], presets.map((p) => [p.preset, count(p.requests)]))));
 }
 
-function errorsCard(errors) {
-  if (!errors.length) return card("errors", "Errors and refusals", "No errors in this range.");
+function errorsCard(words, errors) {
+  const { t, count } = words;
+  const title = t("chart.errors");
+  if (!errors.length) return card("errors", title, t("summary.errors.none"));
   const total = errors.reduce((sum, e) => sum + e.count, 0);
-  const label = (e) => `${nameOf(OUTCOMES, e.outcome)}${e.error_code ? ` (${e.error_code})` : ""}`;
-  return card("errors", "Errors and refusals", `${count(total)} in all; most frequent: ${label(errors[0])}, ${count(errors[0].count)}.`,
-    horizontalBars({ labelledBy: "chart-errors-title chart-errors-summary", items: errors.map((e) => ({ label: e.error_code || nameOf(OUTCOMES, e.outcome), value: e.count })) }),
-    tableToggle(dataTable("Errors and refusals", ["Outcome", "Error code", "Count"],
-      errors.map((e) => [nameOf(OUTCOMES, e.outcome), e.error_code || "none", count(e.count)]))));
+  const outcome = (e) => words.name("outcome", e.outcome);
+  const label = (e) => (e.error_code ? t("outcome.withCode", { outcome: outcome(e), code: e.error_code }) : outcome(e));
+  return card("errors", title, t("summary.errors", { count: count(total), label: label(errors[0]), top: count(errors[0].count) }),
+    horizontalBars({ labelledBy: "chart-errors-title chart-errors-summary", items: errors.map((e) => ({ label: e.error_code || outcome(e), value: e.count })), format: count }),
+    tableToggle(words, dataTable(title, [t("table.outcome"), t("table.errorCode"), t("table.count")],
+      errors.map((e) => [outcome(e), e.error_code || t("table.noCode"), count(e.count)]))));
 }
 
-function usersCard(users) {
+function usersCard(words, users) {
+  const { t, count } = words;
   const shown = users.slice(0, USERS_SHOWN);
   const note = users.length > USERS_SHOWN
-    ? `The ${USERS_SHOWN} users with the most tokens of ${count(users.length)}; the .xlsx export lists them all.`
-    : `${count(users.length)} ${users.length === 1 ? "user" : "users"}, most tokens first.`;
+    ? t("users.top", { shown: count(USERS_SHOWN), count: count(users.length) })
+    : words.plural("users.some", users.length);
   return el("section", { class: "card users", id: "users", "aria-labelledby": "users-title" },
-    el("h2", { id: "users-title" }, "Users"),
-    el("p", { class: "hint" }, `People appear under pseudonyms, never by name or account. ${users.length ? note : "Nobody used Drafter in this range."}`),
+    el("h2", { id: "users-title" }, t("users.title")),
+    el("p", { class: "hint" }, `${t("users.pseudonyms")} ${users.length ? note : t("users.nobody")}`),
     users.length
       ? el("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "users-title" },
-        dataTable("Per-user totals", ["User (pseudonym)", "Requests", "Prompt tokens", "Completion tokens", "Total tokens"],
+        dataTable(t("users.caption"), [t("users.user"), t("users.requests"), t("users.prompt"), t("users.completion"), t("users.total")],
           shown.map((u) => [u.user, count(u.requests), count(u.prompt_tokens), count(u.completion_tokens), count(u.prompt_tokens + u.completion_tokens)])))
       : null);
 }

@@ -117,7 +117,9 @@ export async function createEntraSession({ msal, config, origin }) {
       } catch (err) {
         const code = String(err?.errorCode || err?.error || "");
         if (err instanceof msal.InteractionRequiredAuthError || NEEDS_USER.has(code)) return redirect();
-        throw new ApiError({ status: 401, error: "sign_in_failed", message: `Drafter could not renew your sign-in (${code || "error"}). Reload the page to sign in again.` });
+        const failed = new ApiError({ status: 401, error: "sign_in_failed", message: `Drafter could not renew your sign-in (${code || "error"}). Reload the page to sign in again.` });
+        failed.detail = code || "error"; // MSAL's code, for the page to say the message in its language
+        throw failed;
       }
     },
     invalidate() {

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { niceMax } from "../../addin/admin/charts.js";
-import { checkRange, defaultRange, parseDay, rangeFromSearch } from "../../addin/admin/range.js";
+import { createI18n } from "../../addin/admin/i18n.js";
+import { checkRange, defaultRange, describeRangeProblem, parseDay, rangeFromSearch } from "../../addin/admin/range.js";
 
 const TODAY = new Date("2026-03-10T23:30:00Z");
 
@@ -19,18 +20,22 @@ test("by default the last 30 UTC days to today", () => {
 test("a good range passes, and each bad one names its input", () => {
   assert.deepEqual(checkRange("2026-03-03", "2026-03-05"), { from: "2026-03-03", to: "2026-03-05" });
   assert.deepEqual(checkRange("2024-01-01", "2024-12-31"), { from: "2024-01-01", to: "2024-12-31" }); // 366 days
+  const en = createI18n("en", ["en-US"]);
   const cases = [
-    [["", "2026-03-05"], "from", "missing"],
-    [["2026-03-03", ""], "to", "missing"],
-    [["2026-02-30", "2026-03-05"], "from", "YYYY-MM-DD"],
-    [["1999-12-31", "2000-01-02"], "from", "between 2000-01-01 and 2099-12-31"],
-    [["2026-03-06", "2026-03-05"], "from", "after the last day"],
-    [["2025-03-04", "2026-03-05"], "from", "at most 366 days; 2025-03-04 to 2026-03-05 is 367 days"],
+    [["", "2026-03-05"], "from", "range.missing.from", "The first day is missing"],
+    [["2026-03-03", ""], "to", "range.missing.to", "The last day is missing"],
+    [["2026-02-30", "2026-03-05"], "from", "range.format.from", "YYYY-MM-DD"],
+    [["2026-03-03", "2026-3-5"], "to", "range.format.to", "The last day must be a date written YYYY-MM-DD"],
+    [["1999-12-31", "2000-01-02"], "from", "range.bounds.from", "between Jan 1, 2000 and Dec 31, 2099"],
+    [["2026-03-06", "2026-03-05"], "from", "range.order", "after the last day"],
+    [["2025-03-04", "2026-03-05"], "from", "range.tooLong", "at most 366 days; Mar 4, 2025 – Mar 5, 2026 is 367 days"],
   ];
-  for (const [[from, to], field, words] of cases) {
+  for (const [[from, to], field, key, words] of cases) {
     const problem = checkRange(from, to);
     assert.equal(problem.field, field, `${from}..${to}`);
-    assert.ok(problem.message.includes(words), problem.message);
+    assert.equal(problem.key, key, `${from}..${to}`);
+    const message = describeRangeProblem(problem, en).replaceAll("\u2009", " ");
+    assert.ok(message.includes(words), message);
   }
 });
 
