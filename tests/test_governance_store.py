@@ -427,6 +427,38 @@ def test_sqlite_runs_in_wal_mode_and_syncs_at_checkpoints(tmp_path):
         store.close()
 
 
+def test_connections_opening_a_new_sqlite_file_together_all_get_wal_mode(tmp_path):
+    # Switching to WAL takes an exclusive lock and SQLite answers "database is locked" at once, without its
+    # busy handler, when connections opening a new file race for it: workers starting together failed so.
+    import threading
+
+    from server.governance.engine import make_engine, parse_url
+
+    opened, failures = 0, []
+    for attempt in range(40):
+        url = parse_url(f"sqlite:///{tmp_path / f'race-{attempt}.sqlite3'}")
+        engines = [make_engine(url) for _ in range(6)]  # one per worker: each opens its own first connection
+        start = threading.Barrier(len(engines))
+
+        def connect(engine, start=start):
+            start.wait()
+            try:
+                with engine.connect() as connection:
+                    assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            except Exception as exc:  # noqa: BLE001 - every failure is reported below
+                failures.append(repr(exc))
+
+        threads = [threading.Thread(target=connect, args=(engine,)) for engine in engines]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for engine in engines:
+            engine.dispose()
+        opened += len(threads)
+    assert failures == [] and opened == 240
+
+
 def test_the_hot_statements_give_the_same_counts_as_the_records(store):
     # appends and token reads use statements built once with parameters: two users, two days
     import datetime as dt

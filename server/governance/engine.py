@@ -8,7 +8,9 @@ psycopg 3 whatever the URL's spelling (postgres://, postgresql://).
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -73,6 +75,28 @@ def unavailable(exc: BaseException, url: URL) -> StoreUnavailable:
     return StoreUnavailable(f"the audit store at {safe_url(url)} is unavailable: {reason(exc, url)}")
 
 
+def _use_wal(cursor, deadline_seconds: float = SQLITE_BUSY_SECONDS) -> None:
+    """Put the database in WAL mode. Switching needs an exclusive lock and SQLite does not call the busy
+    handler for it, so workers opening a new file together got "database is locked" at once: wait for the
+    lock here instead, as busy_timeout would. A file already in WAL mode (every connection after the first)
+    costs one read."""
+    deadline = time.monotonic() + deadline_seconds
+    pause = 0.005
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL").fetchone()
+            return  # WAL now, or a mode SQLite keeps for this file; either way there is nothing to wait for
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+
 def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
@@ -83,7 +107,7 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_SECONDS * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for the writer
+            _use_wal(cursor)  # readers never wait for the writer
             # In WAL mode NORMAL syncs at checkpoints rather than at every commit: a commit is safe when Drafter
             # or its machine's processes crash; only a power cut or an OS crash can lose the latest commits (the
             # file and the chain stay whole). A commit that waited for the disk every time held the write lock
