@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -40,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s bench: %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the soak's store migrations, line by line
+    if args.only in (None, "pane") and not os.access(pane.CHROMIUM, os.X_OK):
+        # say so before the twenty minutes of other benchmarks, not after them
+        print(f"bench: the pane figures need Debian's Chromium at {pane.CHROMIUM}: "
+              "apt-get install chromium (or run with --only gateway|longdoc|documents|streams|soak)",
+              file=sys.stderr)
+        return 2
     settings = QUICK if args.quick else FULL
     started = time.monotonic()
     results: dict = {"machine": machine.details(), "settings": settings, "quick": args.quick}
