@@ -147,8 +147,9 @@ def markdown(results: dict) -> str:
 
 
 def _streams_section(st: dict) -> list[str]:
+    started = f"Started {st['started']}. " if "started" in st else ""
     out = ["", "## 6. Concurrent streams by worker model (bench/streams.py)", "",
-           f"What was run: {st['clients']} streaming rewrites opened together (arrivals spread over "
+           f"{started}What was run: {st['clients']} streaming rewrites opened together (arrivals spread over "
            f"{st['spread_s']:g} s) from {st['processes']} client processes, each thread holding one stream to its "
            f"end; the fake model (its own process) waits {st['latency_s']:g} s, then streams about 110 words "
            f"{st['chunk_delay_s']:g} s apart, so each stream stays open for several seconds and all of them "
@@ -166,6 +167,29 @@ def _streams_section(st: dict) -> list[str]:
                    f"{f['p50']:.0f} / {f['p99']:.0f} ms | {d['p50'] / 1000:.1f} / {d['p99'] / 1000:.1f} s | "
                    f"{r['service_cpu_s']:.1f} s | {r['rss_before_mb']:.0f} / {r['peak_rss_mb']:.0f} MB |")
     out += ["", "Commands: " + "; ".join(f"`python {r['argv']}`" for r in st["runs"])]
+    runs = [r for r in st["runs"] if "stalls" in r]
+    if runs:
+        first = runs[0]["stalls"]
+        out += ["", "### Streams while documents are read", "",
+                f"Under each worker model, {first['quiet']['streams']} streams opened 10 ms apart (the model sends a "
+                f"word every {st['chunk_delay_s'] * 1000:g} ms); 1.5 s later {first['uploads']['uploads']} users send "
+                f"a {st['workbook']['rows']:,}-row, {st['workbook']['columns']}-column workbook "
+                f"({st['workbook_kb']:.0f} kB) to `POST /api/v1/documents/extract` at once. For each stream, the "
+                "longest pause between two deltas; the same streams without the uploads beside them. Reading a "
+                "workbook is a second or two of Python work: a thread yields the interpreter every few "
+                "milliseconds, a greenlet only when it waits for I/O, so under gevent every stream in that worker "
+                "waits for the whole read.", "",
+                "| worker model | uploads | streams complete | longest pause p50 / p90 / max | uploads answered | "
+                "upload time |", "| --- | --- | --- | --- | --- | --- |"]
+        for r in runs:
+            for case in ("quiet", "uploads"):
+                c = r["stalls"][case]
+                pause = c["longest_pause_ms"]
+                times = ", ".join(f"{t:.1f}" for t in c["upload_seconds"]) + " s" if c["upload_seconds"] else "-"
+                status = ", ".join(c["upload_status"]) or "-"
+                out.append(f"| {r['label']} | {c['uploads']} | {c['complete']} of {c['streams']} | "
+                           f"{pause['p50']:.0f} / {pause['p90']:.0f} / {c['longest_pause_max_ms']:.0f} ms | "
+                           f"{status} | {times} |")
     return out
 
 

@@ -7,9 +7,16 @@ inside each), each thread holding one stream. For each gunicorn worker model tri
 completed and errors by kind, the most streams open at once (from the clients' own timestamps), time to the
 first delta and stream duration (p50, p99), and what the service's processes used: CPU seconds and the peak
 of their summed resident memory (from /proc).
+
+Then, under the same worker model, the pauses streams see while other users' documents are read: `stall_streams`
+streams opened 10 ms apart, and 1.5 s later `stall_uploads` users send a 50,000-row workbook to
+/api/v1/documents/extract at once; for each stream, the longest pause between two deltas (the model sends one
+every `chunk_delay`), against the same streams with no uploads. Reading a workbook is Python work of a second
+or two: a thread yields the interpreter every few milliseconds, a greenlet only when it waits for I/O.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import multiprocessing
@@ -21,6 +28,7 @@ from pathlib import Path
 import requests
 
 from bench import stats
+from bench.documents import make_xlsx
 from bench.gateway import REWRITE_BODY
 from bench.services import FakeUpstreamProcess, Service
 
@@ -57,6 +65,59 @@ def _one_stream(url: str, headers: dict, body: bytes, started_at: float) -> dict
     end = time.perf_counter()
     return {"start": start - started_at, "end": end - started_at,
             "first": None if first is None else first - start, "outcome": outcome}
+
+
+def _stream_pauses(url: str, headers: dict, body: bytes, out: list) -> None:
+    """One stream read to its end: the longest pause between two delta-bearing reads (seconds), or None."""
+    longest, last = None, None
+    try:
+        with requests.post(url, data=body, headers=headers, stream=True, timeout=(10, 120)) as response:
+            for piece in response.iter_content(chunk_size=None):
+                now = time.perf_counter()
+                if b"event: delta" in piece:
+                    if last is not None:
+                        longest = max(longest or 0.0, now - last)
+                    last = now
+            complete = response.status_code == 200 and b"event: result" in piece
+    except requests.RequestException:
+        complete = False
+    out.append({"longest_pause": longest, "complete": complete})
+
+
+def _upload(url: str, token: str, workbook: bytes, out: list) -> None:
+    start = time.perf_counter()
+    try:
+        response = requests.post(url, files={"file": ("ledger.xlsx", workbook)},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=(10, 120))
+        status = response.status_code
+    except requests.RequestException as exc:
+        status = type(exc).__name__
+    out.append({"status": status, "seconds": time.perf_counter() - start})
+
+
+def stalls(svc: Service, token: str, workbook: bytes, *, streams: int, uploads: int) -> dict:
+    """`streams` streams with `uploads` workbook uploads landing among them (see the module's text)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = json.dumps(dict(REWRITE_BODY, stream=True)).encode()
+    pauses: list[dict] = []
+    reads: list[dict] = []
+    openers = [threading.Thread(target=_stream_pauses, args=(f"{svc.url}/api/v1/rewrite", headers, body, pauses))
+               for _ in range(streams)]
+    for thread in openers:
+        thread.start()
+        time.sleep(0.01)
+    time.sleep(1.5)  # every stream is past its first delta
+    senders = [threading.Thread(target=_upload, args=(f"{svc.url}/api/v1/documents/extract", token, workbook,
+                                                      reads)) for _ in range(uploads)]
+    for thread in senders:
+        thread.start()
+    for thread in openers + senders:
+        thread.join()
+    longest = [p["longest_pause"] for p in pauses if p["longest_pause"] is not None]
+    return {"streams": streams, "complete": sum(p["complete"] for p in pauses), "uploads": uploads,
+            "upload_status": sorted({str(r["status"]) for r in reads}),
+            "upload_seconds": sorted(r["seconds"] for r in reads),
+            "longest_pause_ms": stats.summary(longest), "longest_pause_max_ms": max(longest, default=0) * 1000}
 
 
 def _client_process(url: str, headers: dict, body: bytes, offsets: list[float], go, origin, results) -> None:
@@ -115,7 +176,8 @@ def _peak_open(results: list[dict]) -> int:
 
 
 def run_one(workdir: Path, upstream_url: str, label: str, worker_class: str, workers: int, threads: int,
-            extra: tuple[str, ...], *, clients: int, processes: int, spread: float) -> dict:
+            extra: tuple[str, ...], *, clients: int, processes: int, spread: float, workbook: bytes,
+            stall_streams: int, stall_uploads: int) -> dict:
     with Service(workdir, upstream_url, workers=workers, threads=threads, worker_class=worker_class,
                  extra_args=("--timeout", "0", "--backlog", "2048", *extra)) as svc:
         token = svc.token()
@@ -151,6 +213,9 @@ def run_one(workdir: Path, upstream_url: str, label: str, worker_class: str, wor
         sampling.set()
         sampler.join()
         _rss_after, cpu_after = _rss_and_cpu(pids)
+        log.info("streams: pauses while %d workbooks are read, %s", stall_uploads, label)
+        quiet = stalls(svc, token, workbook, streams=stall_streams, uploads=0)
+        busy = stalls(svc, token, workbook, streams=stall_streams, uploads=stall_uploads)
     ok = [r for r in outcomes if r["outcome"] == "ok"]
     errors: dict[str, int] = {}
     for r in outcomes:
@@ -162,16 +227,23 @@ def run_one(workdir: Path, upstream_url: str, label: str, worker_class: str, wor
             "argv": " ".join(svc.argv[1:]), "streams": len(outcomes), "completed": len(ok), "errors": errors,
             "peak_open": _peak_open(outcomes), "first_delta_ms": stats.summary(firsts),
             "duration_ms": stats.summary(durations), "service_cpu_s": cpu_after - cpu_before,
-            "peak_rss_mb": peak_rss[0] / 2**20, "rss_before_mb": rss_before / 2**20}
+            "peak_rss_mb": peak_rss[0] / 2**20, "rss_before_mb": rss_before / 2**20,
+            "stalls": {"quiet": quiet, "uploads": busy}}
 
 
 def run(workdir: Path, *, clients: int = 500, processes: int = 10, spread: float = 2.0, latency: float = 1.0,
-        chunk_delay: float = 0.05, models=WORKER_MODELS) -> dict:
+        chunk_delay: float = 0.05, models=WORKER_MODELS, stall_streams: int = 60, stall_uploads: int = 4) -> dict:
     runs = []
+    workbook_path = workdir / "streams-ledger.xlsx"
+    workbook_facts = make_xlsx(workbook_path)
+    workbook = workbook_path.read_bytes()
     with FakeUpstreamProcess(workdir, latency=latency, chunk_delay=chunk_delay) as fake:
         for label, worker_class, workers, threads, extra in models:
             log.info("streams: %d concurrent, %s", clients, label)
             runs.append(run_one(workdir, fake.url, label, worker_class, workers, threads, extra,
-                                clients=clients, processes=processes, spread=spread))
-    return {"clients": clients, "processes": processes, "spread_s": spread, "latency_s": latency,
-            "chunk_delay_s": chunk_delay, "runs": runs}
+                                clients=clients, processes=processes, spread=spread, workbook=workbook,
+                                stall_streams=stall_streams, stall_uploads=stall_uploads))
+    return {"started": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"), "clients": clients, "processes": processes,
+            "spread_s": spread, "latency_s": latency,
+            "chunk_delay_s": chunk_delay, "runs": runs, "workbook": workbook_facts,
+            "workbook_kb": len(workbook) / 1024}

@@ -2,9 +2,9 @@
 
 Override any of them on the command line or through GUNICORN_CMD_ARGS, e.g.
 GUNICORN_CMD_ARGS="--workers 4 --bind 0.0.0.0:9000". The worker model was chosen by measurement on a
-2-core machine (bench/streams.py; figures in bench/RESULTS.md): threads, because a job spends nearly all its
-time waiting on the model with the GIL released, and each stream holds its thread for as long as the model
-writes.
+2-core machine (bench/streams.py; figures in bench/RESULTS.md): threads and gevent both hold 500 concurrent
+streams, gevent with less CPU, but under gevent reading one large document (seconds of Python work that never
+waits for I/O) stops every stream in its worker for as long; threads keep them moving.
 """
 import os
 
