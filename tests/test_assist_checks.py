@@ -211,6 +211,32 @@ def test_negations_agree_with_the_full_regex_scan():
             assert negations(text, language) == _negations_by_full_scan(text, language), (text, language)
 
 
+@pytest.mark.parametrize("text, expected", [
+    # a person "of" an organisation is two names; a single word "of" something is one
+    ("Jane Smith of Global Affairs Canada said so.", ["Jane Smith", "Global Affairs Canada"]),
+    ("The note by Jane Smith of Global Affairs Canada.", ["Jane Smith", "Global Affairs Canada"]),
+    ("Bank of Canada rates rose.", ["Bank of Canada"]),
+    ("Staff of the Department of Health agreed.", ["Department of Health"]),
+    ("Le Ministère de la Santé du Québec répond.", ["Ministère de la Santé du Québec"]),
+    # a capital at a sentence's start: a known opener goes; an unknown one goes only before a longer name
+    ("Yesterday Jane Smith left.", ["Jane Smith"]),
+    ("Yesterday Bank of Canada rates rose.", ["Bank of Canada"]),
+    ("Separately John Smith said no.", ["John Smith"]),
+    ("Jane Smith said no.", ["Jane Smith"]),
+])
+def test_names_split_where_a_rewrite_may_split_them(text, expected):
+    assert [f.value for f in names(text)] == expected
+
+
+@pytest.mark.parametrize("output", [
+    "Jane Smith, from Global Affairs Canada, called.",
+    "Global Affairs Canada's Jane Smith called.",
+    "Jane Smith of Global Affairs Canada called.",
+])
+def test_a_person_and_their_organisation_kept_in_other_words_are_not_flagged(output):
+    assert missing("Jane Smith of Global Affairs Canada called.", output) == []
+
+
 def test_names_and_figures_recorded():
     text = "(Jane Smith) met l'Office National and ÉLISE ROY at R&D; Étienne Dupont, XIV."
     assert [f.value for f in names(text)] == ["Jane Smith", "Office National", "Étienne Dupont"]

@@ -22,7 +22,9 @@ if when while after before our we you your they their he she his her my i all an
 please dear hi hello thanks thank yes however also le la les l un une des du de ce cette ces il elle ils
 elles nous vous on en dans pour par sur avec sans et mais ou si quand lorsque après avant notre nos votre
 vos leur leurs mon ma mes son sa ses tous toutes chaque aucun merci bonjour madame monsieur cher chère oui
-non""".split())
+non yesterday today tomorrow recently meanwhile currently finally first next then since until during under
+following according although because unfortunately additionally furthermore moreover therefore thus today's
+hier aujourd'hui demain ensuite enfin puis depuis selon""".split())
 
 
 def _is_word(ch: str) -> bool:
@@ -41,17 +43,58 @@ def _at_sentence_start(text: str, start: int) -> bool:
     return not text[:start].strip() or "\n" in before or (bool(stripped) and stripped[-1] in ".!?:;•\"“«(*-")
 
 
+def _is_connector(word: str) -> bool:
+    return re.fullmatch(_CONNECTOR, word, re.IGNORECASE) is not None
+
+
 def _strip_starter(words: list[str], at_sentence_start: bool) -> list[str]:
     first = words[0]
     while words and (words[0].lower() in _STARTERS or words[0].lower().rstrip("'’") in _STARTERS):
         words = words[1:]
-    # "Yesterday John Smith said": a capital at sentence start proves nothing, so drop that word when
-    # enough remains to be a name; "Jane Smith said" keeps both words.
-    if at_sentence_start and words and words[0] is first and sum(1 for w in words[1:] if w[0].isupper()) >= 2:
+    # "Separately John Smith said": a capital at sentence start proves nothing, so drop that word when what
+    # follows it before any connector is itself a name of two words or more; "Jane Smith said" and "Jane Smith
+    # of Global Affairs Canada" keep Jane.
+    leading = 0
+    while leading < len(words) and not _is_connector(words[leading]):
+        leading += 1
+    if at_sentence_start and words and words[0] is first and leading >= 3:
         words = words[1:]
-    while words and re.fullmatch(_CONNECTOR, words[-1], re.IGNORECASE):
+    elif at_sentence_start and words and words[0] is first and leading == 1:
+        # "Staff of the Department of Health": a name after the connectors is the name, the opener is not;
+        # "Bank of Canada" (one word after them) stays whole
+        rest = words[1:]
+        while rest and _is_connector(rest[0]):
+            rest = rest[1:]
+        if sum(1 for w in rest if w[0].isupper()) >= 2:
+            words = rest
+    while words and _is_connector(words[-1]):
         words = words[:-1]
     return words
+
+
+def _split_at_connectors(words: list[str]) -> list[list[str]]:
+    """A connector joins a single word to what follows ("Bank of Canada", "Minister of Finance"); after a name
+    of two words or more it starts another name ("Jane Smith of Global Affairs Canada" is Jane Smith and
+    Global Affairs Canada), so a rewrite that says "Jane Smith, from Global Affairs Canada" keeps both."""
+    parts: list[list[str]] = [[]]
+    run = 0  # capitalised words since the last connector
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if _is_connector(word):
+            end = index
+            while end < len(words) and _is_connector(words[end]):
+                end += 1
+            if run >= 2:
+                parts.append([])
+            else:
+                parts[-1].extend(words[index:end])
+            index, run = end, 0
+            continue
+        parts[-1].append(word)
+        run += 1
+        index += 1
+    return [part for part in parts if part]
 
 
 def _capital_starts(text: str) -> list[int]:
@@ -67,10 +110,10 @@ def names(text: str) -> list[Fact]:
     starts = _capital_starts(text)
     for m in matches_at(_NAME, text, starts):
         at_start = _at_sentence_start(text, m.start())
-        words = _strip_starter(m.group(0).split(), at_start)
-        if sum(1 for w in words if w[0].isupper()) >= 2:
-            name = " ".join(words)
-            found.setdefault(name.lower(), Fact("name", name, frozenset({name.lower()})))
+        for words in _split_at_connectors(_strip_starter(m.group(0).split(), at_start)):
+            if sum(1 for w in words if w[0].isupper()) >= 2:
+                name = " ".join(words)
+                found.setdefault(name.lower(), Fact("name", name, frozenset({name.lower()})))
     if not shouting:
         for m in matches_at(_ACRONYM, text, starts):
             token = m.group(0)
