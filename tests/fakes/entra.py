@@ -27,7 +27,6 @@ import hmac
 import json
 import re
 import shutil
-import socket
 import ssl
 import tempfile
 import threading
@@ -36,7 +35,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -46,6 +45,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.fakes.tls_server import TLSServer
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEFAULT_TENANT = "72f988bf-0000-4000-8000-00000000cafe"
@@ -98,8 +99,7 @@ class FakeEntra:
         self._ca = trustme.CA()
         self._server_cert = self._ca.issue_cert("127.0.0.1", "localhost")
         self._dir: Path | None = None
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: TLSServer | None = None
 
     # -- lifecycle --
 
@@ -108,27 +108,12 @@ class FakeEntra:
         self._ca.cert_pem.write_to_path(str(self._dir / "ca.pem"))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._server_cert.configure_cert(context)
-        server = _TLSServer(("127.0.0.1", 0), _Handler)
-        server.fake, server.context, server.open_sockets = self, context, set()
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-entra", daemon=True)
-        self._thread.start()
+        self._server = TLSServer(_Handler, context, self).start(name="fake-entra")
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            with self._lock:
-                kept_alive = list(self._server.open_sockets)
-            for sock in kept_alive:  # idle keep-alive connections would otherwise hold their threads
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
+            self._server.stop()
             self._server = None
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -328,37 +313,11 @@ def _thumbprint_bytes(value: str) -> bytes:
         return b""
 
 
-class _TLSServer(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeEntra
-    context: ssl.SSLContext
-    open_sockets: set
-
-
-    def finish_request(self, request, client_address) -> None:
-        # The TLS handshake runs here, in the request's own thread, so a client that never completes
-        # it holds up only itself, not the accept loop.
-        try:
-            tls = self.context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        with self.fake._lock:
-            self.open_sockets.add(tls)
-        try:
-            super().finish_request(tls, client_address)
-        finally:
-            with self.fake._lock:
-                self.open_sockets.discard(tls)
-            tls.close()
-
-    def handle_error(self, request, client_address) -> None:
-        """Clients hanging up is normal."""
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeEntra/1.0"
-    server: _TLSServer
+    server: TLSServer
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's signature
         """Quiet."""

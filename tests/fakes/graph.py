@@ -20,13 +20,12 @@ import base64
 import json
 import secrets
 import shutil
-import socket
 import ssl
 import tempfile
 import threading
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -34,6 +33,7 @@ import jwt
 import trustme
 
 from tests.fakes.entra import FakeEntra
+from tests.fakes.tls_server import TLSServer
 
 FILE_SCOPES = {"Files.Read.All", "Sites.Read.All"}
 
@@ -73,8 +73,7 @@ class FakeGraph:
         self._ca = trustme.CA()
         self._cert = self._ca.issue_cert("127.0.0.1", "localhost")
         self._dir: Path | None = None
-        self._server: _TLSServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: TLSServer | None = None
 
     # -- scripting --
 
@@ -120,27 +119,12 @@ class FakeGraph:
         self._ca.cert_pem.write_to_path(str(self._dir / "ca.pem"))
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._cert.configure_cert(context)
-        server = _TLSServer(("127.0.0.1", 0), _Handler)
-        server.fake, server.context, server.open_sockets = self, context, set()
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-graph", daemon=True)
-        self._thread.start()
+        self._server = TLSServer(_Handler, context, self).start(name="fake-graph")
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            with self._lock:
-                kept_alive = list(self._server.open_sockets)
-            for sock in kept_alive:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            self._server.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
+            self._server.stop()
             self._server = None
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -163,29 +147,6 @@ class FakeGraph:
         return str(self._dir / "ca.pem")
 
 
-class _TLSServer(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeGraph
-    context: ssl.SSLContext
-    open_sockets: set
-
-    def finish_request(self, request, client_address) -> None:
-        try:
-            tls = self.context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        with self.fake._lock:
-            self.open_sockets.add(tls)
-        try:
-            super().finish_request(tls, client_address)
-        finally:
-            with self.fake._lock:
-                self.open_sockets.discard(tls)
-            tls.close()
-
-    def handle_error(self, request, client_address) -> None:
-        """Clients hanging up is normal."""
-
 
 class _GraphError(Exception):
     def __init__(self, status: int, code: str, message: str, retry_after: int | None = None,
@@ -202,7 +163,7 @@ _STATUS_CODES = {401: "InvalidAuthenticationToken", 403: "accessDenied", 404: "i
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeGraph/1.0"
-    server: _TLSServer
+    server: TLSServer
 
     def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's signature
         """Quiet."""
