@@ -438,3 +438,30 @@ def test_preparing_the_directory_after_prometheus_client_was_imported_is_refused
                           timeout=60)
     assert done.returncode != 0
     assert "prometheus_client was imported before the metrics directory was prepared" in done.stderr
+
+
+class _Calls:
+    def __init__(self):
+        self.calls = []
+
+    def upstream_call(self, **kw):
+        self.calls.append(kw)
+
+
+@pytest.mark.parametrize("read_to_the_end, outcome", [(True, "ok"), (False, "cancelled")])
+def test_a_metered_stream_reads_through_closes_the_model_stream_and_reports_once(read_to_the_end, outcome):
+    from server.llm.fake import FakeModel
+
+    model = FakeModel(["one two three four"], piece_size=4)
+    recorder = _Calls()
+    stream = MeteredModel(model, recorder).stream([{"role": "user", "content": "hi"}])
+    inner = stream._inner
+    text = "".join(stream) if read_to_the_end else next(iter(stream))
+    stream.close()
+    stream.close()
+    assert text == ("one two three four" if read_to_the_end else "one ")
+    assert [call["outcome"] for call in recorder.calls] == [outcome]
+    assert stream.model == inner.model and stream.first_chunk_at == inner.first_chunk_at is not None
+    assert stream.usage is inner.usage and stream.finish_reason == inner.finish_reason
+    with pytest.raises(StopIteration):
+        next(inner)  # the model's own stream is closed: nothing more is read from upstream

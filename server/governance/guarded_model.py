@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from server.governance.redaction import Redactor
-from server.llm.base import ChatStream, Completion
+from server.llm.base import ChatStream, Completion, WrappedStream
 
 
 class NotScreened(RuntimeError):
@@ -51,12 +51,11 @@ class RedactingModel:
         return _RestoredStream(inner, self.redactor)
 
 
-class _RestoredStream(ChatStream):
+class _RestoredStream(WrappedStream):
     """The inner stream's pieces, restored; usage, finish_reason and model read through once it ends."""
 
     def __init__(self, inner: ChatStream, redactor: Redactor):
-        super().__init__(self._pieces_of(inner, redactor), model=inner.model)
-        self._inner = inner
+        super().__init__(self._pieces_of(inner, redactor), inner)
 
     @staticmethod
     def _pieces_of(inner: ChatStream, redactor: Redactor) -> Iterator[str]:
@@ -68,41 +67,3 @@ class _RestoredStream(ChatStream):
         tail = restorer.flush()
         if tail:
             yield tail
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._inner.close()
-
-    @property
-    def usage(self):
-        return self._inner.usage
-
-    @usage.setter
-    def usage(self, value):  # ChatStream.__init__ sets it; the inner stream's is the one that counts
-        pass
-
-    @property
-    def finish_reason(self):
-        return self._inner.finish_reason
-
-    @finish_reason.setter
-    def finish_reason(self, value):
-        pass
-
-    @property
-    def first_chunk_at(self):
-        return self._inner.first_chunk_at
-
-    @first_chunk_at.setter
-    def first_chunk_at(self, value):
-        pass
-
-    @property
-    def model(self):
-        return self._inner.model
-
-    @model.setter
-    def model(self, value):
-        pass

@@ -72,6 +72,32 @@ class ChatStream:
         self.close()
 
 
+def _read_through(name: str) -> property:
+    """The inner stream's attribute. ChatStream.__init__ assigns it too; that value is ignored, since the
+    inner stream's is the one that counts."""
+    return property(lambda self: getattr(self._inner, name), lambda self, value: None)
+
+
+class WrappedStream(ChatStream):
+    """A stream made from another one's pieces (restored, metered, ...): what the inner stream says about
+    itself (usage, finish_reason, first_chunk_at, model) is read through, and closing closes it too."""
+
+    def __init__(self, pieces: Iterator[str], inner: ChatStream):
+        self._inner = inner
+        super().__init__(pieces)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._inner.close()
+
+    usage = _read_through("usage")
+    finish_reason = _read_through("finish_reason")
+    first_chunk_at = _read_through("first_chunk_at")
+    model = _read_through("model")
+
+
 class ChatModel(Protocol):
     """What a provider offers. Capabilities are attributes, so callers ask rather than guess."""
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from server.errors import Cancelled, DrafterError
-from server.llm.base import ChatStream, Completion
+from server.llm.base import ChatStream, Completion, WrappedStream
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +74,11 @@ class MeteredModel:
             log.warning("model call not recorded in metrics: %s: %s", type(exc).__name__, exc)
 
 
-class _MeteredStream(ChatStream):
+class _MeteredStream(WrappedStream):
     """The inner stream's pieces; reported once, when it ends, fails or is closed early."""
 
     def __init__(self, inner: ChatStream, report: Callable[[str], None]):
-        super().__init__(self._pieces_of(inner), model=inner.model)
-        self._inner = inner
+        super().__init__(self._pieces_of(inner), inner)
         self._report = report
         self._reported = False
 
@@ -102,39 +101,4 @@ class _MeteredStream(ChatStream):
         try:
             super().close()
         finally:
-            try:
-                self._inner.close()
-            finally:
-                self._end("cancelled")
-
-    @property
-    def usage(self):
-        return self._inner.usage
-
-    @usage.setter
-    def usage(self, value):  # ChatStream.__init__ sets it; the inner stream's is the one that counts
-        pass
-
-    @property
-    def finish_reason(self):
-        return self._inner.finish_reason
-
-    @finish_reason.setter
-    def finish_reason(self, value):
-        pass
-
-    @property
-    def first_chunk_at(self):
-        return self._inner.first_chunk_at
-
-    @first_chunk_at.setter
-    def first_chunk_at(self, value):
-        pass
-
-    @property
-    def model(self):
-        return self._inner.model
-
-    @model.setter
-    def model(self, value):
-        pass
+            self._end("cancelled")
