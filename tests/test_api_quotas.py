@@ -17,6 +17,7 @@ from server.config import ConfigError
 from server.errors import RateLimited
 from server.governance.quotas import QuotaGuard, QuotaPolicy, parse_quotas, until_midnight_utc
 from tests.conftest import ROOT
+from tests.serving import free_port, stop, wait_serving
 from tests.test_api_audit import wait_for_records
 
 TEXT = "Please confirm the venue for Thursday's meeting."
@@ -221,10 +222,6 @@ def test_parse_defaults():
 
 
 # ---- two instances of the real service, on different ports, sharing Redis and PostgreSQL ----
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _serve(tmp_path, name, port, env) -> subprocess.Popen:
@@ -236,28 +233,6 @@ def _serve(tmp_path, name, port, env) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True)
 
 
-def _wait_ready(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the service stopped: {proc.stderr.read()[-2000:]}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or its workers still booting
-            time.sleep(0.2)
-    pytest.fail("the service did not start")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-
-
 @pytest.mark.slow
 def test_two_instances_enforce_one_quota(tmp_path, upstream, redis_url, postgres_url):
     policy = tmp_path / "policy.yaml"
@@ -265,12 +240,12 @@ def test_two_instances_enforce_one_quota(tmp_path, upstream, redis_url, postgres
     env = {"DRAFTER_AUTH_MODE": "dev", "DRAFTER_MODEL_PROVIDER": "openai", "DRAFTER_MODEL_BASE_URL": upstream.url,
            "DRAFTER_MODEL_NAME": "fake-model", "DRAFTER_POLICY_FILE": str(policy), "DRAFTER_REDIS_URL": redis_url,
            "DRAFTER_DATABASE_URL": postgres_url, "DRAFTER_PUBLIC_URL": "http://localhost:3000"}
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     procs = [_serve(tmp_path, f"instance-{i}", port, env) for i, port in enumerate(ports)]
     try:
         urls = [f"http://127.0.0.1:{port}" for port in ports]
         for url, proc in zip(urls, procs, strict=True):
-            _wait_ready(url, proc)
+            wait_serving(proc, url)
         # one dev signing key per instance folder: each instance issues its own token for the same user
         def signed_in(email):
             return [{"Authorization": "Bearer " + requests.post(f"{url}/dev/token", json={
@@ -303,4 +278,4 @@ def test_two_instances_enforce_one_quota(tmp_path, upstream, redis_url, postgres
         assert used_on(0) == used_on(1) and used_on(0)["used"] == 300  # the refused job added nothing
     finally:
         for proc in procs:
-            _stop(proc)
+            stop(proc, timeout=20)

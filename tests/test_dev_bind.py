@@ -16,7 +16,8 @@ import requests
 from server.auth import dev_bind
 from server.config import ConfigError
 from tests.conftest import ROOT
-from tests.test_wsgi_gunicorn import _config_lines, _finished, _free_port
+from tests.serving import free_port
+from tests.test_wsgi_gunicorn import _config_lines, _finished
 
 NOT_LOOPBACK = "dev mode only runs bound to loopback"
 
@@ -72,13 +73,13 @@ def _preload(bind: str) -> list[str]:
 
 
 def test_gunicorn_preload_beyond_loopback_serves_nothing(tmp_path):
-    port = _free_port()
+    port = free_port()
     refused = _serves(tmp_path, _preload(f"0.0.0.0:{port}"), port)
     assert refused.status_code == 403  # even to a loopback caller, even for /healthz
     body = refused.json()
     assert body["error"] == "forbidden" and "listens on 0.0.0.0" in body["message"]
     assert "bound to 127.0.0.1" in body["message"]
-    port = _free_port()
+    port = free_port()
     assert _serves(tmp_path, _preload(f"127.0.0.1:{port}"), port).status_code == 200
 
 
@@ -87,12 +88,12 @@ def _app_run(host: str, port: int) -> list[str]:
 
 
 def test_app_run_beyond_loopback_serves_nothing(tmp_path):
-    port = _free_port()
+    port = free_port()
     refused = _serves(tmp_path, _app_run("0.0.0.0", port), port)
     assert refused.status_code == 403 and "listens on 0.0.0.0" in refused.json()["message"]
-    port = _free_port()
+    port = free_port()
     assert _serves(tmp_path, _app_run("127.0.0.1", port), port).status_code == 200
-    port = _free_port()  # the explicit override lets it serve wider
+    port = free_port()  # the explicit override lets it serve wider
     assert _serves(tmp_path, _app_run("0.0.0.0", port), port,
                    DRAFTER_DEV_ALLOW_NON_LOOPBACK="true").status_code == 200
 
@@ -105,18 +106,18 @@ def _flask_run(app: str, host: str, port: int) -> list[str]:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
 def test_flask_run_beyond_loopback_refuses_to_start(tmp_path, host):
-    code, stderr = _finished(_start(tmp_path, _flask_run("server.wsgi", host, _free_port())))
+    code, stderr = _finished(_start(tmp_path, _flask_run("server.wsgi", host, free_port())))
     assert code == 3
     [line] = _config_lines(stderr)
     assert NOT_LOOPBACK in line and f"listens on {host};" in line
     assert "Traceback" not in stderr
     # through the factory too (Flask prints its own traceback there, but it does not start)
-    code, stderr = _finished(_start(tmp_path, _flask_run("server.app", host, _free_port())))
+    code, stderr = _finished(_start(tmp_path, _flask_run("server.app", host, free_port())))
     assert code != 0 and NOT_LOOPBACK in stderr
 
 
 def test_flask_run_on_loopback_serves(tmp_path):
-    port = _free_port()
+    port = free_port()
     assert _serves(tmp_path, _flask_run("server.wsgi", "127.0.0.1", port), port).status_code == 200
 
 
@@ -144,7 +145,7 @@ LOOPBACK_HEX = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::
 def test_make_run_binds_loopback(tmp_path):
     if not Path("/proc/net/tcp").exists():
         pytest.skip("needs Linux's /proc/net/tcp to see where the server listens")
-    port = _free_port()
+    port = free_port()
     proc = _start(tmp_path, ["-m", "server.devserver"], DRAFTER_PUBLIC_URL=f"https://localhost:{port}")
     try:
         ca = tmp_path / "instance" / "devcert" / "ca.pem"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import click
 import pytest
-import requests
 from sqlalchemy import text
 
 from server.app import create_app
@@ -20,6 +18,7 @@ from server.governance.audit import EXTENSION
 from server.governance.schema import VERSION_TABLE
 from tests.audit_helpers import BACKENDS, NOW, backend_url, execute, make_record
 from tests.conftest import ROOT
+from tests.serving import free_port, stop, wait_serving
 
 UNREACHABLE = "postgresql://drafter:s3cret-pass@127.0.0.1:1/audit"
 SAFE_UNREACHABLE = "postgresql+psycopg://drafter:***@127.0.0.1:1/audit"
@@ -263,11 +262,6 @@ def test_flask_db_upgrade_works_where_the_service_would_refuse_to_start(tmp_path
     assert verified.returncode == 0 and verified.stdout.startswith("audit chain ok: 0 records")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def _gunicorn(tmp_path, port: int, **settings) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "gunicorn", "server.wsgi:app", "--workers", "3",
@@ -277,7 +271,7 @@ def _gunicorn(tmp_path, port: int, **settings) -> subprocess.Popen:
 
 
 def test_gunicorn_refuses_to_start_on_a_database_not_yet_upgraded(tmp_path):
-    proc = _gunicorn(tmp_path, _free_port(), DRAFTER_DATABASE_MIGRATE="false")
+    proc = _gunicorn(tmp_path, free_port(), DRAFTER_DATABASE_MIGRATE="false")
     try:
         _, stderr = proc.communicate(timeout=90)
     except subprocess.TimeoutExpired:
@@ -291,23 +285,14 @@ def test_gunicorn_refuses_to_start_on_a_database_not_yet_upgraded(tmp_path):
 
 
 def test_gunicorn_workers_starting_together_share_one_migrated_sqlite_file(tmp_path):
-    port = _free_port()
+    port = free_port()
     proc = _gunicorn(tmp_path, port)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not start: {proc.communicate()[1][-2000:]}")
-                time.sleep(0.2)
+        wait_serving(proc, f"http://127.0.0.1:{port}", timeout=90)
         time.sleep(1.0)  # every worker has booted or failed by now
         assert proc.poll() is None
     finally:
-        proc.terminate()
-        _, stderr = proc.communicate(timeout=60)
+        _, stderr = stop(proc, timeout=60)
     assert "configuration error" not in stderr and "Traceback" not in stderr, stderr[-2000:]
     assert "Worker failed to boot" not in stderr
     app = build(_env_config(tmp_path))

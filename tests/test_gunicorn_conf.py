@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,18 +13,15 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.serving import free_port, stop, wait_serving
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start(tmp_path, upstream, grace: float) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DRAFTER_INSTANCE_PATH": str(tmp_path / "instance"),
            "DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "http://localhost:3000",
            "DRAFTER_MODEL_PROVIDER": "openai", "DRAFTER_MODEL_BASE_URL": upstream.url,
@@ -37,19 +33,8 @@ def _start(tmp_path, upstream, grace: float) -> tuple[subprocess.Popen, str]:
                              "server.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"gunicorn stopped: {proc.stderr.read()[-2000:]}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("gunicorn did not start")
-        time.sleep(0.2)
+    wait_serving(proc, url)
+    return proc, url
 
 
 def _stream(url: str, out: dict) -> None:
@@ -110,7 +95,7 @@ def test_a_stream_longer_than_the_grace_is_cut_at_the_bound(tmp_path, upstream):
 
 def test_the_shipped_configuration_adds_every_workers_metrics_up(tmp_path, upstream):
     """/metrics under the shipped file: two workers' requests counted together, whichever answers."""
-    port = _free_port()
+    port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DRAFTER_INSTANCE_PATH": str(tmp_path / "instance"),
            "DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "http://localhost:3000",
            "DRAFTER_MODEL_PROVIDER": "openai", "DRAFTER_MODEL_BASE_URL": upstream.url,
@@ -121,15 +106,7 @@ def test_the_shipped_configuration_adds_every_workers_metrics_up(tmp_path, upstr
                             stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
+        wait_serving(proc, url)
         for _ in range(40):  # new connections each time: both workers take some
             requests.get(f"{url}/healthz", headers={"Connection": "close"}, timeout=5)
 
@@ -140,5 +117,4 @@ def test_the_shipped_configuration_adds_every_workers_metrics_up(tmp_path, upstr
         counts = {healthz_count() for _ in range(6)}
         assert counts and min(counts) >= 40  # every scrape sees both workers' requests, not one worker's
     finally:
-        proc.terminate()
-        proc.communicate(timeout=30)
+        stop(proc)

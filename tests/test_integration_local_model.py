@@ -4,21 +4,15 @@ SmolLM2-135M is tiny, so these tests check the path (real HTTP, real streaming, 
 """
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from server.llm.local import LocalModelServer, LocalModelUnavailable, model_path, server_available
 from tests.conftest import skip_or_fail
+from tests.serving import free_port
 from tests.test_api_jobs import sse_events
 
 pytestmark = pytest.mark.integration
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +23,7 @@ def local_model(tmp_path_factory):
         model_path()
     except LocalModelUnavailable as exc:
         skip_or_fail(str(exc))
-    server = LocalModelServer(f"http://127.0.0.1:{_free_port()}/v1",
+    server = LocalModelServer(f"http://127.0.0.1:{free_port()}/v1",
                               log_file=tmp_path_factory.mktemp("llama") / "server.log")
     server.start()
     yield server

@@ -1,7 +1,6 @@
 """OpenAICompatibleModel against FakeUpstream, a real HTTP server: replies, streams, retries, faults, budgets."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ from server.llm.base import Usage
 from server.llm.openai_client import OpenAICompatibleModel
 from server.llm.retry import RetryPolicy
 from tests.fakes.upstream import FakeUpstream
+from tests.serving import free_port
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello to the team"}]
 FAST_RETRY = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_max=0.05)
@@ -25,11 +25,6 @@ def make(upstream_or_url, session, **options) -> OpenAICompatibleModel:
     defaults = dict(connect_timeout=1.0, read_timeout=2.0, total_budget=5.0, retry=FAST_RETRY)
     return OpenAICompatibleModel(base_url=url, model="test-model", session=session, **{**defaults, **options})
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- plain answers --

@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from server.errors import StoreUnavailable
 from server.logging_setup import DrafterLogHandler
 from server.observability.log_format import JsonFormatter
 from tests.conftest import ROOT
+from tests.serving import free_port, stop, wait_serving
 from tests.test_api_audit import wait_for_records
 from tests.test_api_jobs import sse_events
 from tests.test_metrics import GUNICORN_CONF
@@ -182,11 +182,6 @@ def test_a_json_line_stays_one_line_whatever_the_message_holds():
 
 
 # ---- under gunicorn: its own lines JSON too, and the same guarantees ----
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.mark.slow
 def test_every_line_under_gunicorn_is_json_with_no_text_or_token(tmp_path, upstream):
@@ -195,7 +190,7 @@ def test_every_line_under_gunicorn_is_json_with_no_text_or_token(tmp_path, upstr
     conf.write_text(GUNICORN_CONF + 'logconfig_dict["root"]["level"] = "DEBUG"\n')
     policy = tmp_path / "policy.yaml"
     policy.write_text(RETENTION_POLICY)
-    port = _free_port()
+    port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DRAFTER_INSTANCE_PATH": str(tmp_path / "instance"),
            "DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "http://localhost:3000",
            "DRAFTER_MODEL_PROVIDER": "openai", "DRAFTER_MODEL_BASE_URL": upstream.url,
@@ -208,18 +203,7 @@ def test_every_line_under_gunicorn_is_json_with_no_text_or_token(tmp_path, upstr
     url = f"http://127.0.0.1:{port}"
     request_ids = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"gunicorn stopped: {proc.communicate()[1][-2000:]}")
-            try:
-                if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not serve")
-            time.sleep(0.2)
+        wait_serving(proc, url)
         token = requests.post(f"{url}/dev/token", json={"name": "Ada Clerk", "email": "ada@agency.gov"},
                               timeout=10).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
@@ -235,12 +219,7 @@ def test_every_line_under_gunicorn_is_json_with_no_text_or_token(tmp_path, upstr
         request_ids = [r.headers["X-Request-Id"] for r in (answered, streamed, failed)]
         time.sleep(0.5)  # the audit records (and their log lines) follow the answers
     finally:
-        proc.terminate()
-        try:
-            stdout, stderr = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            stdout, stderr = proc.communicate()
+        stdout, stderr = stop(proc)
     assert stdout == ""  # nothing on stdout: gunicorn's access log is off, the app's lines go to stderr
     lines = [json.loads(line) for line in stderr.splitlines()]  # every line, gunicorn's own included
     assert all(set(line) >= KEYS for line in lines)

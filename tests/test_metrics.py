@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from server.config import ConfigError
 from server.llm.metered import MeteredModel
 from server.observability.metrics import MAX_MODEL_NAMES, DrafterMetrics
 from tests.conftest import ROOT
+from tests.serving import free_port, stop
 from tests.test_api_audit import records, wait_for_records
 from tests.test_api_jobs import sse_events
 
@@ -277,11 +277,6 @@ on_exit = gunicorn_hooks.on_exit
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def _workers(master: int) -> set[int]:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
@@ -317,7 +312,7 @@ def test_gunicorn_workers_add_up_and_a_dead_worker_leaves_no_stream_in_flight(tm
     directory = tmp_path / "metrics"
     directory.mkdir()
     _seed_stale_values(directory)
-    port = _free_port()
+    port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DRAFTER_INSTANCE_PATH": str(tmp_path / "instance"),
            "DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "http://localhost:3000",
            "DRAFTER_MODEL_PROVIDER": "openai", "DRAFTER_MODEL_BASE_URL": upstream.url,
@@ -401,12 +396,7 @@ def test_gunicorn_workers_add_up_and_a_dead_worker_leaves_no_stream_in_flight(tm
         assert value(samples, "drafter_http_requests_total", **rewrite_ok) == 7  # 6 + the one whose caller left
         assert value(samples, "drafter_jobs_total", action="rewrite", outcome="ok") == 6
     finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+        stop(proc)
     assert directory.is_dir()  # an operator's directory is emptied at start, never removed
 
 

@@ -17,6 +17,7 @@ import requests
 
 from server.governance.store import AuditStore
 from tests.conftest import ROOT
+from tests.serving import free_port, stop, wait_serving
 from tests.test_api_jobs import sse_events
 
 BUDGET = 3.0  # DRAFTER_MODEL_TOTAL_BUDGET
@@ -27,10 +28,6 @@ TEXT = "Please tell the residents that the consultation has been extended by six
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +44,7 @@ def service(tmp_path_factory, fake):
     workdir = tmp_path_factory.mktemp("faults")
     policy = workdir / "policy.yaml"
     policy.write_text("quotas:\n  user_requests_per_minute: 0\n")
-    port = _free_port()
+    port = free_port()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DRAFTER_INSTANCE_PATH": str(workdir / "instance"),
            "DRAFTER_AUTH_MODE": "dev", "DRAFTER_PUBLIC_URL": "http://localhost:3000",
            "DRAFTER_MODEL_PROVIDER": "openai", "DRAFTER_MODEL_BASE_URL": fake.url, "DRAFTER_MODEL_NAME": "fake-model",
@@ -59,29 +56,12 @@ def service(tmp_path_factory, fake):
                              "--log-level", "warning"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"the service stopped: {proc.stderr.read()[-2000:]}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the service did not start")
-        time.sleep(0.2)
+    wait_serving(proc, url)
     token = requests.post(f"{url}/dev/token", json={"name": "Ada", "email": "ada@agency.gov"},
                           timeout=10).json()["access_token"]
     yield {"url": url, "headers": {"Authorization": f"Bearer {token}"},
            "store": AuditStore(f"sqlite:///{workdir / 'instance' / 'audit.sqlite3'}")}
-    proc.terminate()
-    try:
-        proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+    stop(proc, timeout=20)
 
 
 def _queue(fake, kind: str) -> None:

@@ -6,19 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
 
 from server.listeners import listening_addresses
 from tests.conftest import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.serving import free_port, stop, wait_serving
 
 
 def _gunicorn(tmp_path, bind: str, **settings) -> subprocess.Popen:
@@ -45,7 +38,7 @@ def _config_lines(stderr: str) -> list[str]:
 
 
 def test_a_configuration_error_stops_gunicorn_with_one_line(tmp_path):
-    code, stderr = _finished(_gunicorn(tmp_path, f"127.0.0.1:{_free_port()}", DRAFTER_AUTH_MODE="sideways"))
+    code, stderr = _finished(_gunicorn(tmp_path, f"127.0.0.1:{free_port()}", DRAFTER_AUTH_MODE="sideways"))
     assert code != 0
     lines = _config_lines(stderr)
     # each of the 2 workers may say it once before the master stops: never a restart loop
@@ -58,7 +51,7 @@ def test_a_configuration_error_stops_gunicorn_with_one_line(tmp_path):
 
 @pytest.mark.parametrize("bind", ["0.0.0.0", "[::]"])
 def test_dev_mode_refuses_to_start_bound_beyond_loopback(tmp_path, bind):
-    code, stderr = _finished(_gunicorn(tmp_path, f"{bind}:{_free_port()}", DRAFTER_AUTH_MODE="dev"))
+    code, stderr = _finished(_gunicorn(tmp_path, f"{bind}:{free_port()}", DRAFTER_AUTH_MODE="dev"))
     assert code != 0
     lines = _config_lines(stderr)
     assert lines and all("DRAFTER_AUTH_MODE: dev mode only runs bound to loopback" in line for line in lines)
@@ -67,22 +60,12 @@ def test_dev_mode_refuses_to_start_bound_beyond_loopback(tmp_path, bind):
 
 def test_dev_mode_starts_on_loopback_and_the_override_lets_it_bind_wider(tmp_path):
     for bind, extra in (("127.0.0.1", {}), ("0.0.0.0", {"DRAFTER_DEV_ALLOW_NON_LOOPBACK": "true"})):
-        port = _free_port()
+        port = free_port()
         proc = _gunicorn(tmp_path, f"{bind}:{port}", DRAFTER_AUTH_MODE="dev", **extra)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-                    break
-                except (requests.ConnectionError, requests.Timeout):  # a worker still booting holds the line
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"gunicorn did not serve on {bind}: {proc.communicate()[1][-2000:]}")
-                    time.sleep(0.2)
-            assert response.status_code == 200
+            wait_serving(proc, f"http://127.0.0.1:{port}")
         finally:
-            proc.terminate()
-            proc.communicate(timeout=30)
+            stop(proc)
 
 
 def test_listening_addresses_are_this_processes_listeners():
