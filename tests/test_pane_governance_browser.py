@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from contextlib import contextmanager
 
 import pytest
 
 from tests import test_preview_browser as preview_browser
+from tests.test_preview_browser import serving
 
 browser = preview_browser.browser
 served = preview_browser.served
@@ -28,19 +27,6 @@ IBAN = "FR76 3000 6000 0112 3456 7890 189"
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-@contextmanager
-def serving(app):
-    """The app on loopback in a thread, as tests/test_preview_browser.py's `served` does."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 @pytest.fixture

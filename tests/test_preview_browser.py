@@ -13,6 +13,7 @@ import json
 import os
 import re
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -42,16 +43,25 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def served(app):
+@contextmanager
+def serving(app):
+    """The app on loopback, served by werkzeug in a thread; its URL."""
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def served(app):
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,26 +10,19 @@ reports any `securitypolicyviolation` to the console, where the tests look for i
 from __future__ import annotations
 
 import json
-import os
-import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from server.app import create_app
-from tests.conftest import skip_or_fail
+from tests import test_preview_browser as preview_browser
+from tests.test_preview_browser import expect, serving
 
 try:
     from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # the browser fixture says why these tests cannot run
-    expect = sync_playwright = None
     PlaywrightError = Exception
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 ORIGIN = "https://drafter.agency.test"
 DEV_ORIGIN = "https://localhost:3000"  # the dev app's public URL (make run's)
 CLIENT = "0c5f3d2e-0000-4000-8000-0000000d12af"
@@ -53,32 +46,11 @@ window.Word = { run: async (batch) => batch({ document: {}, sync: async () => {}
 """.replace("OFFICE_INFO", json.dumps({"host": "Word", "platform": "OfficeOnline"}))
 
 pytestmark = pytest.mark.browser
+browser = preview_browser.browser  # the fixture: one Chromium for the module
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    if sync_playwright is None:
-        skip_or_fail("playwright is not installed (make test installs it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
-@contextmanager
-def serving(app):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 class Site:
