@@ -164,7 +164,8 @@ async function send(path, { body, signal, method, auth, headers }) {
   }
 }
 
-async function errorFromResponse(response) {
+/** The service's one error shape (or any other answer) as an ApiError; also the admin page's. */
+export async function errorFromResponse(response) {
   const requestId = response.headers.get("X-Request-Id") || "";
   let body = null;
   try {

@@ -1,6 +1,6 @@
 // The admin page's one wrapper for calls to the service: bearer token, JSON or a file, and errors as ApiError
 // (the pane's error type). A token the service refuses is renewed once; a claims challenge goes to sign-in.
-import { ApiError } from "../api.js";
+import { ApiError, errorFromResponse } from "../api.js";
 
 const FILENAME = /filename="([^"]+)"/;
 
@@ -26,7 +26,7 @@ export function createClient() {
         throw new ApiError({ error: "network_error", message: "Could not reach the Drafter service. Check the connection and try again." });
       }
       if (response.ok) return response;
-      const error = await errorOf(response);
+      const error = await errorFromResponse(response);
       if (response.status === 401 && auth && !retried) {
         retried = true;
         if (error.error === "interaction_required" && typeof tokens.challenge === "function") await tokens.challenge(error.claims);
@@ -59,23 +59,4 @@ export function createClient() {
       return { blob: await response.blob(), filename: named ? named[1] : fallbackName };
     },
   };
-}
-
-async function errorOf(response) {
-  const requestId = response.headers.get("X-Request-Id") || "";
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
-  const known = body && typeof body.error === "string";
-  return new ApiError({
-    status: response.status,
-    error: known ? body.error : "http_error",
-    message: known && typeof body.message === "string" && body.message ? body.message : `The service answered with status ${response.status}.`,
-    requestId: (known && body.request_id) || requestId,
-    field: known ? body.field : undefined,
-    claims: known && typeof body.claims === "string" ? body.claims : undefined,
-  });
 }
