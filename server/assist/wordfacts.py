@@ -43,8 +43,11 @@ def _at_sentence_start(text: str, start: int) -> bool:
     return not text[:start].strip() or "\n" in before or (bool(stripped) and stripped[-1] in ".!?:;•\"“«(*-")
 
 
+_CONNECTOR_WORDS = frozenset("of for on the de du des la le d' d’ l' l’ pour sur".split())  # _CONNECTOR's words
+
+
 def _is_connector(word: str) -> bool:
-    return re.fullmatch(_CONNECTOR, word, re.IGNORECASE) is not None
+    return word.lower() in _CONNECTOR_WORDS
 
 
 def _strip_starter(words: list[str], at_sentence_start: bool) -> list[str]:
@@ -76,6 +79,8 @@ def _split_at_connectors(words: list[str]) -> list[list[str]]:
     """A connector joins a single word to what follows ("Bank of Canada", "Minister of Finance"); after a name
     of two words or more it starts another name ("Jane Smith of Global Affairs Canada" is Jane Smith and
     Global Affairs Canada), so a rewrite that says "Jane Smith, from Global Affairs Canada" keeps both."""
+    if not any(map(_is_connector, words)):
+        return [words]
     parts: list[list[str]] = [[]]
     run = 0  # capitalised words since the last connector
     index = 0
