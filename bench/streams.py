@@ -69,7 +69,7 @@ def _one_stream(url: str, headers: dict, body: bytes, started_at: float) -> dict
 
 def _stream_pauses(url: str, headers: dict, body: bytes, out: list) -> None:
     """One stream read to its end: the longest pause between two delta-bearing reads (seconds), or None."""
-    longest, last = None, None
+    longest, last, seen = None, None, b""
     try:
         with requests.post(url, data=body, headers=headers, stream=True, timeout=(10, 120)) as response:
             for piece in response.iter_content(chunk_size=None):
@@ -78,7 +78,8 @@ def _stream_pauses(url: str, headers: dict, body: bytes, out: list) -> None:
                     if last is not None:
                         longest = max(longest or 0.0, now - last)
                     last = now
-            complete = response.status_code == 200 and b"event: result" in piece
+                seen = (seen + piece)[-4096:]  # the result event may come split over reads
+            complete = response.status_code == 200 and b"event: result" in seen
     except requests.RequestException:
         complete = False
     out.append({"longest_pause": longest, "complete": complete})
