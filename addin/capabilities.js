@@ -2,6 +2,7 @@
 // one-line reason the pane shows on a disabled feature, in English and French. A host asks once per call to
 // capabilities(); isSetSupported is synchronous and cheap.
 import { FEATURES } from "./hosts/host.js";
+import { languageOfTag } from "./translate.js";
 
 const WORD = "word";
 const READ = "outlook-read";
@@ -118,7 +119,7 @@ const TABLE = {
 
 /** "fr" for fr, fr-CA, fr-FR...; "en" otherwise (the two languages the pane speaks). */
 export function languageOf(tag) {
-  return /^fr\b/i.test(String(tag ?? "")) ? "fr" : "en";
+  return languageOfTag(tag) === "fr" ? "fr" : "en";
 }
 
 /** isSetSupported that answers false, not throws, when Office or its requirements object is missing. */

@@ -1,5 +1,6 @@
 // Every string the pane shows, in English and French, and the choice between them. The pages' HTML carries
 // the English text (so they read right before the modules run) and names each string with data-i18n.
+import { fillTemplate, languageOfTag, translatePage } from "./translate.js";
 
 const EN = {
   "page.title": "Drafter",
@@ -601,7 +602,7 @@ export const STRINGS = Object.freeze({ en: EN, fr: FR });
 
 /** "fr" for any French display language (fr, fr-FR, fr-CA…), "en" for everything else. */
 export function pickLanguage(displayLanguage) {
-  return /^fr(?:[-_]|$)/i.test(String(displayLanguage ?? "").trim()) ? "fr" : "en";
+  return languageOfTag(displayLanguage) === "fr" ? "fr" : "en";
 }
 
 /**
@@ -611,25 +612,8 @@ export function pickLanguage(displayLanguage) {
 export function createI18n(language) {
   const lang = language in STRINGS ? language : "en";
   const table = STRINGS[lang];
-  function t(key, params = {}) {
-    const template = table[key] ?? EN[key] ?? key;
-    return template.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
-  }
+  const t = (key, params = {}) => fillTemplate(table[key] ?? EN[key] ?? key, params);
   return { language: lang, t, has: (key) => key in table || key in EN };
 }
 
-/**
- * Put the strings into a page: data-i18n sets the text; data-i18n-placeholder, data-i18n-aria-label,
- * data-i18n-title and data-i18n-empty (the CSS placeholder of an empty box) set those attributes. Only ever
- * textContent and attributes, never HTML.
- */
-export function translatePage(root, i18n) {
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = i18n.t(node.dataset.i18n);
-  for (const [data, attribute] of [["i18nPlaceholder", "placeholder"], ["i18nAriaLabel", "aria-label"], ["i18nTitle", "title"],
-    ["i18nEmpty", "data-empty"]]) {
-    const selector = `[data-${data.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}]`;
-    for (const node of root.querySelectorAll(selector)) node.setAttribute(attribute, i18n.t(node.dataset[data]));
-  }
-  const html = root.documentElement ?? root.ownerDocument?.documentElement;
-  if (html) html.lang = i18n.language;
-}
+export { translatePage };

@@ -1,19 +1,12 @@
 // The admin dashboard's language: English or French, from the browser's languages or the page's switch (kept
 // for the tab in sessionStorage), its strings (strings.js) and its Intl formats (format.js). The pane has its
 // own, larger dictionary (addin/i18n.js); this page loads only what it shows.
+import { fillTemplate, languageOfTag, translatePage } from "../translate.js";
 import { createFormats } from "./format.js";
 import { STRINGS } from "./strings.js";
 
 export const LANGUAGES = Object.freeze(["en", "fr"]);
 const STORAGE_KEY = "drafter.admin.language";
-
-/** "fr" for any French tag (fr, fr-FR, fr-CA…), "en" for any English one, null for other languages. */
-export function languageOfTag(tag) {
-  const text = String(tag ?? "").trim();
-  if (/^fr(?:[-_]|$)/i.test(text)) return "fr";
-  if (/^en(?:[-_]|$)/i.test(text)) return "en";
-  return null;
-}
 
 /** The first of the browser's languages (navigator.languages, most preferred first) the page has; else English. */
 export function pickLanguage(languages) {
@@ -70,10 +63,7 @@ export function createI18n(language, languages = []) {
   const table = STRINGS[lang];
   const formats = createFormats(localeFor(lang, languages));
   const has = (key) => key in table || key in STRINGS.en;
-  function t(key, values = {}) {
-    const template = table[key] ?? STRINGS.en[key] ?? key;
-    return template.replace(/\{(\w+)\}/g, (whole, name) => (values[name] !== undefined ? String(values[name]) : whole));
-  }
+  const t = (key, values = {}) => fillTemplate(table[key] ?? STRINGS.en[key] ?? key, values);
   function plural(key, count, values = {}) {
     const form = `${key}.${formats.plural(count)}`;
     return t(has(form) ? form : `${key}.other`, { count: formats.number(count), ...values });
@@ -81,9 +71,4 @@ export function createI18n(language, languages = []) {
   return { ...formats, language: lang, t, plural, has };
 }
 
-/** Put the strings into the page (data-i18n names each element's text; only ever textContent) and set its lang. */
-export function translatePage(root, i18n) {
-  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = i18n.t(node.dataset.i18n);
-  const html = root.documentElement ?? root.ownerDocument?.documentElement;
-  if (html) html.lang = i18n.language;
-}
+export { languageOfTag, translatePage };
