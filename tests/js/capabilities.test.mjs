@@ -79,8 +79,8 @@ test("reasons come in French for a French display language", () => {
 });
 
 test("languageOf picks fr for any French tag and en otherwise", () => {
-  assert.deepEqual(["fr", "fr-FR", "FR-ca", "en-US", "de", "", undefined, "frisian"].map(languageOf),
-    ["fr", "fr", "fr", "en", "en", "en", "en", "en"]);
+  assert.deepEqual(["fr", "fr-FR", "FR-ca", "fr_CA", " fr-BE ", "en-US", "de", "", undefined, "frisian"].map(languageOf),
+    ["fr", "fr", "fr", "fr", "fr", "en", "en", "en", "en", "en"]);
 });
 
 test("no Office, or an isSetSupported that throws, means nothing is available", () => {
